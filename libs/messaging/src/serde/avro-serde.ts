@@ -1,0 +1,108 @@
+import { Type, type Schema } from 'avsc';
+import { PermanentMessageError } from '../errors';
+import type { SchemaRegistryClient } from './registry-client';
+
+const MAGIC_BYTE = 0;
+const HEADER_LENGTH = 5;
+
+/** Splits a Confluent wire-format message (magic byte 0, 4-byte big-endian schema id, Avro body). */
+export function readWireHeader(buffer: Buffer): { schemaId: number; body: Buffer } {
+  if (buffer.length < HEADER_LENGTH || buffer[0] !== MAGIC_BYTE) {
+    throw new PermanentMessageError(
+      'avro_wire_format',
+      `not in Confluent wire format: expected magic byte 0 and a 4-byte schema id, got ${buffer.length} bytes starting ${buffer.subarray(0, 5).toString('hex')}`,
+    );
+  }
+  return { schemaId: buffer.readUInt32BE(1), body: buffer.subarray(HEADER_LENGTH) };
+}
+
+export function writeWire(schemaId: number, body: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(HEADER_LENGTH + body.length);
+  out[0] = MAGIC_BYTE;
+  out.writeUInt32BE(schemaId, 1);
+  body.copy(out, HEADER_LENGTH);
+  return out;
+}
+
+/** Encodes values of one Avro type with the id the registry gave its schema. */
+export class AvroEncoder<T> {
+  private readonly header: Buffer;
+
+  constructor(
+    readonly schemaId: number,
+    readonly type: Type,
+  ) {
+    this.header = Buffer.alloc(HEADER_LENGTH);
+    this.header.writeUInt32BE(schemaId, 1);
+  }
+
+  encode(value: T): Buffer {
+    const body = this.type.toBuffer(value);
+    return Buffer.concat([this.header, body], HEADER_LENGTH + body.length);
+  }
+}
+
+/**
+ * Avro serde in Confluent wire format. Writer schemas are fetched from the registry by id once and cached with
+ * their parsed types; when a reader type is given, the writer→reader resolver is cached too.
+ */
+export class AvroSerde {
+  private readonly writerTypes = new Map<number, Promise<Type>>();
+  private readonly resolvers = new Map<string, Promise<Type | ReturnType<Type['createResolver']>>>();
+  private readonly readerIds = new WeakMap<Type, number>();
+  private nextReaderId = 0;
+
+  constructor(private readonly registry: SchemaRegistryClient) {}
+
+  /** Registers `schema` under `subject` and returns an encoder for it. */
+  async encoderFor<T>(subject: string, schema: Schema | Type): Promise<AvroEncoder<T>> {
+    const type = Type.isType(schema) ? (schema as Type) : Type.forSchema(schema as Schema);
+    const id = await this.registry.register(subject, type.schema());
+    return new AvroEncoder<T>(id, type);
+  }
+
+  async writerType(schemaId: number): Promise<Type> {
+    let type = this.writerTypes.get(schemaId);
+    if (!type) {
+      type = this.registry.getSchemaById(schemaId).then((text) => Type.forSchema(JSON.parse(text) as Schema));
+      type.catch(() => this.writerTypes.delete(schemaId));
+      this.writerTypes.set(schemaId, type);
+    }
+    return type;
+  }
+
+  /**
+   * Decodes a wire-format message. With `readerType`, the value is read in the reader's shape (schema evolution);
+   * bytes that are not valid Avro for their schema raise a PermanentMessageError.
+   */
+  async decode<T = unknown>(buffer: Buffer, readerType?: Type): Promise<T> {
+    const { schemaId, body } = readWireHeader(buffer);
+    const writer = await this.writerType(schemaId);
+    try {
+      if (!readerType) return writer.fromBuffer(body) as T;
+      const resolver = await this.resolver(schemaId, writer, readerType);
+      return readerType.fromBuffer(body, resolver as ReturnType<Type['createResolver']>) as T;
+    } catch (cause) {
+      throw new PermanentMessageError(
+        'avro_decode',
+        `Avro body does not match schema id ${schemaId}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        { cause },
+      );
+    }
+  }
+
+  private resolver(schemaId: number, writer: Type, reader: Type) {
+    let readerId = this.readerIds.get(reader);
+    if (readerId === undefined) {
+      readerId = this.nextReaderId++;
+      this.readerIds.set(reader, readerId);
+    }
+    const key = `${schemaId}:${readerId}`;
+    let resolver = this.resolvers.get(key);
+    if (!resolver) {
+      resolver = Promise.resolve(reader.createResolver(writer));
+      this.resolvers.set(key, resolver);
+    }
+    return resolver;
+  }
+}
