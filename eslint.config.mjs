@@ -32,19 +32,18 @@ export default tseslint.config(
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             // Libraries may only use libraries.
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
-            // Test infrastructure is for tests and benchmarks only: no runtime lib depends on it.
-            { sourceTag: 'scope:runtime', notDependOnLibsWithTags: ['scope:testing'] },
           ],
         },
       ],
     },
   },
   {
-    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/bench/**/*.ts', '**/test/**/*.ts'],
-    rules: { '@nx/enforce-module-boundaries': ['error', { depConstraints: [
-      { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
-      { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
-    ] }] },
+    // Test infrastructure is for tests and benchmarks only.
+    files: ['**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.int-spec.ts', '**/bench/**', '**/test/**', 'libs/testing/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: '@weft/testing', message: 'test infrastructure is for tests and benchmarks only' }] }],
+    },
   },
   prettier,
 );

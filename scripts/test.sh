@@ -7,8 +7,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export NX_DAEMON=false NX_NO_CLOUD=true KAFKAJS_NO_PARTITIONER_WARNING=1
 
 echo "== lint"
-eslint --max-warnings=0 .
+bash scripts/lint.sh
 echo "== typecheck"
-tsc -p tsconfig.check.json
+tsc -p tsconfig.json
 echo "== tests"
 jest -c jest.config.js --ci "$@"

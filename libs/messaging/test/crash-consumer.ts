@@ -1,6 +1,6 @@
 // A consumer process for the crash test: appends every value it handles to a file, slowly, until it is killed.
 import { appendFileSync } from 'node:fs';
-import { createKafka, MessageConsumer, MessageProducer } from '@weft/messaging';
+import { createKafka, MessageConsumer, MessageProducer } from '../src';
 
 async function main(): Promise<void> {
   const [topic, groupId, outFile] = process.argv.slice(2);
