@@ -1,6 +1,5 @@
 import type { PqlNode } from '../syntax/ast';
 import { compile, type PqlContext, type PqlEvaluator } from './compile';
-import { isTruthy } from './values';
 
 const CACHE_LIMIT = 500;
 const byAst = new WeakMap<PqlNode, PqlEvaluator>();
@@ -37,4 +36,3 @@ export function qualifies(input: string | PqlNode, context: PqlContext): boolean
   return evaluatorFor(input).test(context);
 }
 
-export { isTruthy };

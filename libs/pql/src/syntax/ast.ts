@@ -49,10 +49,10 @@ export interface NameNode extends NodeBase<'name'> {
 }
 
 /** `$1`: the profile. */
-export interface ProfileNode extends NodeBase<'profile'> {}
+export type ProfileNode = NodeBase<'profile'>;
 
 /** `xEvent`: the profile's experience events. */
-export interface EventsNode extends NodeBase<'events'> {}
+export type EventsNode = NodeBase<'events'>;
 
 /** `^` (levels 1) or `^^` (levels 2): the item of an enclosing filter. */
 export interface UpNode extends NodeBase<'up'> {
