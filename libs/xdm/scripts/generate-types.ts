@@ -1,0 +1,17 @@
+// Writes libs/xdm/src/generated/{types,schemas}.ts from libs/xdm/schemas/**/*.avsc.
+// Run: node -r @swc-node/register libs/xdm/scripts/generate-types.ts
+import { writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { renderGeneratedFiles } from './render';
+
+async function main(): Promise<void> {
+  for (const file of await renderGeneratedFiles()) {
+    writeFileSync(file.path, file.content);
+    console.log(`wrote ${relative(process.cwd(), file.path)}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
