@@ -150,7 +150,7 @@ async function startSchemaRegistry(env) {
   return `http://127.0.0.1:${port}`;
 }
 
-module.exports = async function globalSetup() {
+async function globalSetup() {
   const infra = readInfraEnv();
   let env = {
     KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? infra.KAFKA_BROKERS,
@@ -178,3 +178,7 @@ module.exports = async function globalSetup() {
     if (url) process.env.SCHEMA_REGISTRY_URL = url;
   }
 };
+
+module.exports = globalSetup;
+module.exports.readInfraEnv = readInfraEnv;
+module.exports.startSchemaRegistry = startSchemaRegistry;

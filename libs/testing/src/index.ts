@@ -3,3 +3,4 @@ export * from './unique';
 export * from './eventually';
 export * from './postgres';
 export * from './kafka';
+export * from './bench';

@@ -1,0 +1,39 @@
+import type { ChildProcess } from 'node:child_process';
+
+interface SetupModule {
+  readInfraEnv(): Record<string, string>;
+  startSchemaRegistry(env: Record<string, string>): Promise<string | undefined>;
+}
+
+export interface BenchInfra {
+  kafkaBrokers: string[];
+  databaseUrl: string;
+  schemaRegistryUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Infrastructure for a benchmark run outside jest: the broker of `npm run infra:up` (or KAFKA_BROKERS/DATABASE_URL),
+ * and Weft's schema registry (SCHEMA_REGISTRY_URL, or one started for the run).
+ */
+export async function benchInfra(): Promise<BenchInfra> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const setup = require('./global-setup.js') as SetupModule;
+  const infra = setup.readInfraEnv();
+  const env = {
+    KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? infra['KAFKA_BROKERS'] ?? '127.0.0.1:9092',
+    DATABASE_URL: process.env['DATABASE_URL'] ?? infra['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/weft',
+  };
+  Object.assign(process.env, env);
+  let schemaRegistryUrl = process.env['SCHEMA_REGISTRY_URL'];
+  let stop = async () => undefined;
+  if (!schemaRegistryUrl) {
+    schemaRegistryUrl = await setup.startSchemaRegistry(env);
+    if (!schemaRegistryUrl) throw new Error('SCHEMA_REGISTRY_URL is not set and apps/schema-registry is missing');
+    const registry = (globalThis as { __WEFT_REGISTRY__?: { child: ChildProcess } }).__WEFT_REGISTRY__;
+    stop = async () => {
+      registry?.child.kill('SIGTERM');
+    };
+  }
+  return { kafkaBrokers: env.KAFKA_BROKERS.split(','), databaseUrl: env.DATABASE_URL, schemaRegistryUrl, stop };
+}
