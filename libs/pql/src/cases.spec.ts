@@ -1,4 +1,4 @@
-import { classify, compile, isTruthy } from '@weft/pql';
+import { classify, compile, isTruthy } from './index';
 import { loadPqlCases } from '../test/pql-cases';
 
 // The reference cases (README §10): a Boolean `expected` is the segment qualification, anything else the raw value.

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EvaluationMethod } from '@weft/pql';
+import type { EvaluationMethod } from '../src/index';
 
 /** One worked example from `cases.json` (README §10). */
 export interface PqlCase {

@@ -1,4 +1,4 @@
-import type { PqlContext, SegmentMembership } from '@weft/pql';
+import type { PqlContext, SegmentMembership } from '../src/index';
 
 /** Fluent builder for evaluation contexts: `aContext().at('2024-05-15T10:00:00Z').withProfile({...}).build()`. */
 export class PqlContextBuilder {

@@ -53,7 +53,8 @@ function segmentsAreProfileOnly(node: PqlNode, options: ClassifyOptions): boolea
   walk(node, (n) => {
     if (n.kind !== 'call' || n.name !== 'inSegment') return;
     const [id] = n.args;
-    const known = id?.kind === 'literal' && typeof id.value === 'string' && options.isProfileOnlySegment?.(id.value);
+    const known =
+      id?.kind === 'literal' && typeof id.value === 'string' && options.isProfileOnlySegment?.(id.value);
     if (!known) profileOnly = false;
   });
   return profileOnly;
@@ -80,7 +81,8 @@ function booleanLeaves(node: PqlNode): PqlNode[] {
 }
 
 function conjuncts(node: PqlNode): PqlNode[] {
-  if (node.kind === 'binary' && node.operator === 'and') return [...conjuncts(node.left), ...conjuncts(node.right)];
+  if (node.kind === 'binary' && node.operator === 'and')
+    return [...conjuncts(node.left), ...conjuncts(node.right)];
   return [node];
 }
 
@@ -107,7 +109,11 @@ function classifyChain(node: ChainNode): Term {
   if (node.source.kind !== 'events') return { type: 'batch' };
   const timestampField = node.timestampPath.join('.');
   const bounded = node.steps.every(
-    (step) => !usesEvents(step.what) && step.when !== null && isRecentWindow(step.when) && timestampField === 'timestamp',
+    (step) =>
+      !usesEvents(step.what) &&
+      step.when !== null &&
+      isRecentWindow(step.when) &&
+      timestampField === 'timestamp',
   );
   if (!bounded) return { type: 'batch' };
   return node.steps.length === 1 ? { type: 'event' } : { type: 'sequence' };

@@ -190,7 +190,12 @@ class Checker {
     if (ok) return;
     const path = pathText(operand);
     const subject = path === undefined ? 'the operand' : `'${path}'`;
-    this.report('type-mismatch', operand.loc, `${context} expects ${wanted} but ${subject} is ${describe(type)}`, path);
+    this.report(
+      'type-mismatch',
+      operand.loc,
+      `${context} expects ${wanted} but ${subject} is ${describe(type)}`,
+      path,
+    );
   }
 
   private fromField(table: Table, path: string, type: PqlFieldType): Type {
@@ -239,7 +244,12 @@ class Checker {
       case 'unknown':
         return UNKNOWN;
       default:
-        this.report('type-mismatch', node.loc, `cannot read field '${key}' of ${describe(type)}`, pathText(node));
+        this.report(
+          'type-mismatch',
+          node.loc,
+          `cannot read field '${key}' of ${describe(type)}`,
+          pathText(node),
+        );
         return UNKNOWN;
     }
   }
@@ -346,7 +356,8 @@ class Checker {
       case 'aggregate': {
         const { env: inner } = this.clauses(node.clauses, env);
         const value = this.infer(node.value, inner);
-        if (node.fn !== 'count') this.expect(isNumeric(value), node.value, value, 'a number', `'${node.fn} ... over'`);
+        if (node.fn !== 'count')
+          this.expect(isNumeric(value), node.value, value, 'a number', `'${node.fn} ... over'`);
         return NUMBER;
       }
       case 'let': {
@@ -402,21 +413,46 @@ class Checker {
         return operator.length === 1 && '-*/%'.includes(operator) ? NUMBER : BOOLEAN;
       case '=':
       case '!=':
-        this.expect(compatible(left, right), node.right, right, describe(left), `'${operator}'`);
+        if (!compatible(left, right)) {
+          const operand = (side: PqlNode, type: Type) => {
+            const path = pathText(side);
+            return path === undefined ? describe(type) : `'${path}' (${describe(type)})`;
+          };
+          const text = `'${operator}' compares ${operand(node.left, left)} with ${operand(node.right, right)}`;
+          this.report('type-mismatch', node.loc, text, pathText(node.left) ?? pathText(node.right));
+        }
         return BOOLEAN;
       case 'in':
       case 'notIn': {
         const listOk = right.k === 'array' || right.k === 'unknown';
         this.expect(listOk, node.right, right, 'a list', `'${operator}'`);
         if (right.k === 'array') {
-          this.expect(compatible(left, right.of), node.left, left, describe(right.of), `'${operator}' on this list`);
+          this.expect(
+            compatible(left, right.of),
+            node.left,
+            left,
+            describe(right.of),
+            `'${operator}' on this list`,
+          );
         }
         return BOOLEAN;
       }
       case 'like':
       case 'matches':
-        this.expect(left.k === 'string' || left.k === 'unknown', node.left, left, 'a string', `'${operator}'`);
-        this.expect(right.k === 'string' || right.k === 'unknown', node.right, right, 'a string pattern', `'${operator}'`);
+        this.expect(
+          left.k === 'string' || left.k === 'unknown',
+          node.left,
+          left,
+          'a string',
+          `'${operator}'`,
+        );
+        this.expect(
+          right.k === 'string' || right.k === 'unknown',
+          node.right,
+          right,
+          'a string pattern',
+          `'${operator}'`,
+        );
         if (operator === 'matches') this.checkPattern(node.right);
         return BOOLEAN;
     }
@@ -500,7 +536,9 @@ class Checker {
       case 'get': {
         const key = node.args[0]!;
         plain(0);
-        return key.kind === 'literal' && typeof key.value === 'string' ? this.field(target, key.value, node) : UNKNOWN;
+        return key.kind === 'literal' && typeof key.value === 'string'
+          ? this.field(target, key.value, node)
+          : UNKNOWN;
       }
       case 'keys':
         return { k: 'array', of: STRING };
@@ -518,15 +556,33 @@ class Checker {
       }
       case 'matches':
       case 'regexGroup':
-        this.expect(target.k === 'string' || target.k === 'unknown', node.object, target, 'a string', `'${name}()'`);
+        this.expect(
+          target.k === 'string' || target.k === 'unknown',
+          node.object,
+          target,
+          'a string',
+          `'${name}()'`,
+        );
         node.args.forEach((_, i) => plain(i));
         this.checkPattern(node.args[0]!);
         return name === 'matches' ? BOOLEAN : STRING;
       default: {
         if (STRING_METHODS.has(name)) {
-          this.expect(target.k === 'string' || target.k === 'unknown', node.object, target, 'a string', `'${name}()'`);
+          this.expect(
+            target.k === 'string' || target.k === 'unknown',
+            node.object,
+            target,
+            'a string',
+            `'${name}()'`,
+          );
           const needle = plain(0);
-          this.expect(needle.k === 'string' || needle.k === 'unknown', node.args[0]!, needle, 'a string', `'${name}()'`);
+          this.expect(
+            needle.k === 'string' || needle.k === 'unknown',
+            node.args[0]!,
+            needle,
+            'a string',
+            `'${name}()'`,
+          );
           if (node.args.length > 1) plain(1);
           return BOOLEAN;
         }

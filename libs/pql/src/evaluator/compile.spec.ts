@@ -1,9 +1,11 @@
-import { compile, evaluate, qualifies } from '@weft/pql';
+import { compile, evaluate, qualifies } from '../index';
 import { aContext } from '../../test/pql-context.factory';
 
 describe(compile.name, () => {
   describe('null semantics', () => {
-    const noCountry = aContext().withProfile({ homeAddress: { city: 'Lyon' } }).build();
+    const noCountry = aContext()
+      .withProfile({ homeAddress: { city: 'Lyon' } })
+      .build();
 
     it.each([
       ['homeAddress.countryISO = "CA"', false],
@@ -127,10 +129,15 @@ describe(compile.name, () => {
     });
 
     it('evaluates date functions in UTC from now and from the value', () => {
-      const context = aContext().at('2024-03-05T23:30:00Z').withProfile({ born: '1990-06-30T23:30:00-02:00' }).build();
+      const context = aContext()
+        .at('2024-03-05T23:30:00Z')
+        .withProfile({ born: '1990-06-30T23:30:00-02:00' })
+        .build();
 
       expect(evaluate('[currentYear(), currentMonth(), currentDayOfMonth()]', context)).toEqual([2024, 3, 5]);
-      expect(evaluate('[born.getYear(), born.getMonth(), born.getDayOfMonth()]', context)).toEqual([1990, 7, 1]);
+      expect(evaluate('[born.getYear(), born.getMonth(), born.getDayOfMonth()]', context)).toEqual([
+        1990, 7, 1,
+      ]);
     });
   });
 
@@ -192,7 +199,12 @@ describe(compile.name, () => {
 
       expect(sut.test(aContext().withEventHoursAgo(1, { eventType: 'x' }).build())).toBe(false);
       expect(
-        sut.test(aContext().withEventHoursAgo(1, { eventType: 'x' }).withEventHoursAgo(2, { eventType: 'x' }).build()),
+        sut.test(
+          aContext()
+            .withEventHoursAgo(1, { eventType: 'x' })
+            .withEventHoursAgo(2, { eventType: 'x' })
+            .build(),
+        ),
       ).toBe(true);
     });
   });
@@ -202,7 +214,9 @@ describe(compile.name, () => {
 
     it('reads the profile segmentMembership by default', () => {
       const member = (status: string) =>
-        aContext().withProfile({ segmentMembership: { ups: { a: { status } } } }).build();
+        aContext()
+          .withProfile({ segmentMembership: { ups: { a: { status } } } })
+          .build();
 
       expect(sut.test(member('realized'))).toBe(true);
       expect(sut.test(member('existing'))).toBe(true);
@@ -212,8 +226,21 @@ describe(compile.name, () => {
     it('prefers membership supplied in the context', () => {
       const profile = { segmentMembership: { ups: { a: { status: 'realized' } } } };
 
-      expect(sut.test(aContext().withProfile(profile).inSegments(new Set(['b'])).build())).toBe(false);
-      expect(sut.test(aContext().inSegments((id) => id === 'a').build())).toBe(true);
+      expect(
+        sut.test(
+          aContext()
+            .withProfile(profile)
+            .inSegments(new Set(['b']))
+            .build(),
+        ),
+      ).toBe(false);
+      expect(
+        sut.test(
+          aContext()
+            .inSegments((id) => id === 'a')
+            .build(),
+        ),
+      ).toBe(true);
     });
   });
 
@@ -261,7 +288,13 @@ describe(compile.name, () => {
       .build();
 
     it.each([
-      ['orders.topN(price, 2)', [{ id: 'o2', price: 30 }, { id: 'o3', price: 20 }]],
+      [
+        'orders.topN(price, 2)',
+        [
+          { id: 'o2', price: 30 },
+          { id: 'o3', price: 20 },
+        ],
+      ],
       ['orders.bottomN(price, 1)', [{ id: 'o1', price: 10 }]],
       ['orders.head()', { id: 'o1', price: 10 }],
       ['orders.filter(price > 15).count()', 2],
@@ -275,7 +308,10 @@ describe(compile.name, () => {
       ['xEvent.groupBy(eventType).map((K, G) => mapEntry(K, G.count()))', { view: 1, buy: 1 }],
       ['let S = orders.sum(price), N = orders.count() in S / N', 20],
       ['sum O.price over O from orders where O.price > 10', 50],
-      ['select E from xEvent where E.eventType = "buy", I from E.productListItems', [[expect.anything(), { SKU: 'A' }]]],
+      [
+        'select E from xEvent where E.eventType = "buy", I from E.productListItems',
+        [[expect.anything(), { SKU: 'A' }]],
+      ],
       ['(P) => P.person.gender', 'female'],
       ['$1.person.gender', 'female'],
       ['if(orders.count() > 2, "many", "few")', 'many'],
@@ -287,7 +323,10 @@ describe(compile.name, () => {
       ['exists E from xEvent: E.eventType = "buy"', true],
       ['forall E from xEvent: E.productListItems.SKU.includes("B")', false],
       ['forall E from xEvent: E.productListItems.SKU.includes("A")', true],
-      ['forall E from xEvent where E.eventType != "x", I from E.productListItems where I.SKU in ["A", "B"]', true],
+      [
+        'forall E from xEvent where E.eventType != "x", I from E.productListItems where I.SKU in ["A", "B"]',
+        true,
+      ],
       ['forall E from xEvent where E.eventType != "x", I from E.productListItems where I.SKU = "A"', false],
       ['xEvent[productListItems[SKU = "B" and ^.eventType = "view" and ^^.person.gender = "female"]]', true],
       ['xEvent[productListItems[SKU = "B" and ^.eventType = "buy"]]', false],

@@ -165,7 +165,9 @@ function isMember(frame: Frame, segmentId: unknown): boolean {
   return typeof status === 'string' && MEMBER_STATUSES.has(status);
 }
 
-const STRING_TESTS: Readonly<Record<string, { test: (s: string, needle: string) => boolean; negated: boolean }>> = {
+const STRING_TESTS: Readonly<
+  Record<string, { test: (s: string, needle: string) => boolean; negated: boolean }>
+> = {
   equals: { test: (s, n) => s === n, negated: false },
   notEqualTo: { test: (s, n) => s === n, negated: true },
   startsWith: { test: (s, n) => s.startsWith(n), negated: false },
@@ -213,7 +215,9 @@ class Compiler {
       case 'list': {
         const items = node.items.map((item) => this.compile(item, scope));
         if (node.items.every((item) => item.kind === 'literal')) {
-          const constant = Object.freeze(node.items.map((item) => (item.kind === 'literal' ? item.value : null)));
+          const constant = Object.freeze(
+            node.items.map((item) => (item.kind === 'literal' ? item.value : null)),
+          );
           return () => constant;
         }
         return (f) => items.map((item) => item(f));
@@ -656,7 +660,11 @@ class Compiler {
 
   private compileMap(target: Fn, lambdaNode: PqlNode, scope: Scope): Fn {
     if (lambdaNode.kind !== 'lambda') {
-      throw PqlSyntaxError.at(lambdaNode.loc, 'a lambda such as (K, G) => mapEntry(K, G.count())', 'an expression');
+      throw PqlSyntaxError.at(
+        lambdaNode.loc,
+        'a lambda such as (K, G) => mapEntry(K, G.count())',
+        'an expression',
+      );
     }
     const lambda: LambdaNode = lambdaNode;
     const slots = lambda.params.map(() => this.slots++);
@@ -702,7 +710,9 @@ class Compiler {
           const y = year(f);
           const m = month(f);
           const d = day(f);
-          return typeof y === 'number' && typeof m === 'number' && typeof d === 'number' ? utcDay(y, m, d) : undefined;
+          return typeof y === 'number' && typeof m === 'number' && typeof d === 'number'
+            ? utcDay(y, m, d)
+            : undefined;
         };
         if (node.args.every((arg) => arg.kind === 'literal')) {
           const constant = make(undefined as unknown as Frame);
@@ -850,7 +860,11 @@ class Compiler {
   }
 
   /** All tuples satisfying the clauses; for each one `emit` yields the value collected. */
-  private compileTuples(clauses: readonly BindingClause[], scope: Scope, valueNode?: PqlNode): (f: Frame) => unknown[] {
+  private compileTuples(
+    clauses: readonly BindingClause[],
+    scope: Scope,
+    valueNode?: PqlNode,
+  ): (f: Frame) => unknown[] {
     const { steps, scope: inner } = this.compileClauses(clauses, scope);
     const value = valueNode ? this.compile(valueNode, inner) : undefined;
     const slots = steps.map((s) => s.slot);
@@ -874,7 +888,11 @@ class Compiler {
     };
   }
 
-  private compileQuantifier(kind: 'select' | 'exists' | 'forall', clauses: readonly BindingClause[], scope: Scope): Fn {
+  private compileQuantifier(
+    kind: 'select' | 'exists' | 'forall',
+    clauses: readonly BindingClause[],
+    scope: Scope,
+  ): Fn {
     if (kind === 'select') return this.compileTuples(clauses, scope);
     const { steps } = this.compileClauses(clauses, scope);
     if (kind === 'exists') {
@@ -942,7 +960,10 @@ function distinct(values: readonly unknown[]): unknown[] {
   const seen = new Set<string>();
   const out: unknown[] = [];
   for (const value of values) {
-    const key = typeof value === 'object' && value !== null ? `o:${JSON.stringify(value)}` : `${typeof value}:${String(value)}`;
+    const key =
+      typeof value === 'object' && value !== null
+        ? `o:${JSON.stringify(value)}`
+        : `${typeof value}:${String(value)}`;
     if (seen.has(key)) continue;
     seen.add(key);
     out.push(value);

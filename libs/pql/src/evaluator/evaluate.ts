@@ -35,4 +35,3 @@ export function evaluate(input: string | PqlNode, context: PqlContext): unknown 
 export function qualifies(input: string | PqlNode, context: PqlContext): boolean {
   return evaluatorFor(input).test(context);
 }
-

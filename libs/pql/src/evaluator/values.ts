@@ -68,5 +68,5 @@ export function includesValue(list: readonly unknown[], value: unknown): boolean
 
 /** A stable key for grouping and de-duplication. */
 export function keyOf(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value) ?? 'null';
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? 'null');
 }

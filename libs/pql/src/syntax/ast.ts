@@ -276,10 +276,7 @@ export function childrenOf(node: PqlNode): PqlNode[] {
     case 'lambda':
       return [node.body];
     case 'chain':
-      return [
-        node.source,
-        ...node.steps.flatMap((s) => [s.what, ...(s.when ? windowTerms(s.when) : [])]),
-      ];
+      return [node.source, ...node.steps.flatMap((s) => [s.what, ...(s.when ? windowTerms(s.when) : [])])];
   }
 }
 

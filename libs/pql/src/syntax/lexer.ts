@@ -11,9 +11,38 @@ export interface Token {
 }
 
 // Longest first, so `<=` wins over `<`.
-const PUNCTUATORS = ['=>', '<=', '>=', '!=', '(', ')', '[', ']', ',', '.', ':', '^', '+', '-', '*', '/', '%', '=', '<', '>', '!'];
+const PUNCTUATORS = [
+  '=>',
+  '<=',
+  '>=',
+  '!=',
+  '(',
+  ')',
+  '[',
+  ']',
+  ',',
+  '.',
+  ':',
+  '^',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '=',
+  '<',
+  '>',
+  '!',
+];
 
-const ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', '"': '"', '\\': '\\', '/': '/' };
+const ESCAPES: Readonly<Record<string, string>> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  '"': '"',
+  '\\': '\\',
+  '/': '/',
+};
 
 function isDigit(ch: string | undefined): boolean {
   return ch !== undefined && ch >= '0' && ch <= '9';
@@ -69,7 +98,8 @@ export function tokenize(source: string): Token[] {
     const previous = tokens.at(-1);
     const afterOperand =
       previous !== undefined &&
-      (previous.type === 'identifier' || (previous.type === 'punctuator' && (previous.text === ')' || previous.text === ']')));
+      (previous.type === 'identifier' ||
+        (previous.type === 'punctuator' && (previous.text === ')' || previous.text === ']')));
 
     if (isDigit(ch) || (ch === '.' && isDigit(source[index + 1]) && !afterOperand)) {
       const match = /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(source.slice(index));
@@ -95,7 +125,8 @@ export function tokenize(source: string): Token[] {
       index++;
       for (;;) {
         const c = source[index];
-        if (c === undefined || c === '\n') fail("'\"' closing the string", index, c === undefined ? 'end of input' : 'end of line');
+        if (c === undefined || c === '\n')
+          fail("'\"' closing the string", index, c === undefined ? 'end of input' : 'end of line');
         if (c === '"') break;
         if (c === '\\') {
           const next = source[index + 1];

@@ -1,4 +1,4 @@
-import { compile, parse, PqlSyntaxError, type PqlNode } from '@weft/pql';
+import { compile, parse, PqlSyntaxError, type PqlNode } from '../index';
 
 function syntaxErrorOf(expression: string): PqlSyntaxError {
   try {
@@ -20,20 +20,33 @@ describe(parse.name, () => {
     it('binds and tighter than or', () => {
       const sut = parse('a = 1 or b = 2 and c = 3');
 
-      expect(sut).toMatchObject({ kind: 'binary', operator: 'or', right: { kind: 'binary', operator: 'and' } });
+      expect(sut).toMatchObject({
+        kind: 'binary',
+        operator: 'or',
+        right: { kind: 'binary', operator: 'and' },
+      });
     });
 
     it('reads a - b + c as (a - b) + c', () => {
       expect(shape(parse('a - b + c'))).toEqual({
         kind: 'binary',
         operator: '+',
-        left: { kind: 'binary', operator: '-', left: { kind: 'name', name: 'a' }, right: { kind: 'name', name: 'b' } },
+        left: {
+          kind: 'binary',
+          operator: '-',
+          left: { kind: 'name', name: 'a' },
+          right: { kind: 'name', name: 'b' },
+        },
         right: { kind: 'name', name: 'c' },
       });
     });
 
     it('applies not to the whole comparison', () => {
-      expect(parse('not x = 1')).toMatchObject({ kind: 'unary', operator: 'not', operand: { kind: 'binary', operator: '=' } });
+      expect(parse('not x = 1')).toMatchObject({
+        kind: 'unary',
+        operator: 'not',
+        operand: { kind: 'binary', operator: '=' },
+      });
     });
 
     it('binds * tighter than +', () => {
@@ -67,7 +80,11 @@ describe(parse.name, () => {
 
   it('produces a JSON-serialisable AST that compiles like the original', () => {
     const ast = parse('xEvent[productListItems[SKU = "PS" or ^^.person.gender = "female"]]');
-    const context = { profile: { person: { gender: 'female' } }, events: [{ productListItems: [{}] }], now: 0 };
+    const context = {
+      profile: { person: { gender: 'female' } },
+      events: [{ productListItems: [{}] }],
+      now: 0,
+    };
 
     const sut = JSON.parse(JSON.stringify(ast)) as PqlNode;
 
@@ -126,13 +143,17 @@ describe(parse.name, () => {
       'X occurs <= 24 hours before now',
       { type: 'relative', comparator: '<=', unit: 'hour', direction: 'before', amount: { value: 24 } },
     ],
-    ['X occurs > 3 weeks after date(2017, 10, 1)', { type: 'relative', comparator: '>', unit: 'week', direction: 'after' }],
+    [
+      'X occurs > 3 weeks after date(2017, 10, 1)',
+      { type: 'relative', comparator: '>', unit: 'week', direction: 'after' },
+    ],
   ])('reads the occurs form %s', (text, window) => {
     expect(parse(text)).toMatchObject({ kind: 'occurs', window });
   });
 
   it('reads CHAIN steps and accepts lower-case chain', () => {
-    const text = 'CHAIN(xEvent, timestamp, [C0: WHAT(eventType = "a") WHEN(today), C1: WHAT(eventType = "b")])';
+    const text =
+      'CHAIN(xEvent, timestamp, [C0: WHAT(eventType = "a") WHEN(today), C1: WHAT(eventType = "b")])';
 
     const sut = parse(text);
 
@@ -152,14 +173,26 @@ describe(parse.name, () => {
       ['homeAddress.countryISO =', 1, 25, 'an expression', 'end of input'],
       ['person.birthMonth in [3, 6 9]', 1, 28, "',' or ']'", "'9'"],
       ['(person.birthYear = 1985', 1, 25, "')'", 'end of input'],
-      ['homeAddress.countryISO = "CA"\nand (\n  person.birthYear = 1985\n  or\n)', 5, 1, 'an expression', "')'"],
-      ['person.name = "John', 1, 20, '\'"\' closing the string', 'end of input'],
+      [
+        'homeAddress.countryISO = "CA"\nand (\n  person.birthYear = 1985\n  or\n)',
+        5,
+        1,
+        'an expression',
+        "')'",
+      ],
+      ['person.name = "John', 1, 20, "'\"' closing the string", 'end of input'],
       ['person.name.startWith("J")', 1, 13, 'a known method', "'startWith'"],
       ['isSegment("x")', 1, 1, 'a known function', "'isSegment'"],
       ['select X in xEvent where X.a = 1', 1, 10, "'from'", "'in'"],
       ['select X from xEvent\n  where X.timestamp occurs <= 3 before now', 2, 33, 'a time unit', "'before'"],
       ['CHAIN(xEvent, timestamp, [\n  C0: WHEN(today)])', 2, 7, "'WHAT'", "'WHEN'"],
-      ['CHAIN(xEvent, timestamp, [\n  C0: WHAT(eventType = "a") WHEN(today and yesterday)])', 2, 40, "')'", "'and'"],
+      [
+        'CHAIN(xEvent, timestamp, [\n  C0: WHAT(eventType = "a") WHEN(today and yesterday)])',
+        2,
+        40,
+        "')'",
+        "'and'",
+      ],
       ['inSegment("a", "b")', 1, 14, "')'", "','"],
       ['person.age # 3', 1, 12, 'an expression', "'#'"],
       ['person.age > 3 4', 1, 16, 'an operator or end of input', "'4'"],

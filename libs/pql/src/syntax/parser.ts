@@ -40,7 +40,18 @@ const RESERVED = new Set([
 ]);
 
 /** Words that continue an expression, so `count and ...` reads `count` as a field, not as `count ... over`. */
-const INFIX_WORDS = new Set(['and', 'or', 'in', 'notIn', 'like', 'matches', 'occurs', 'over', 'from', 'where']);
+const INFIX_WORDS = new Set([
+  'and',
+  'or',
+  'in',
+  'notIn',
+  'like',
+  'matches',
+  'occurs',
+  'over',
+  'from',
+  'where',
+]);
 
 const AGGREGATES: ReadonlySet<string> = new Set<AggregateFunction>(['sum', 'average', 'min', 'max', 'count']);
 const COMPARATORS = new Set(['=', '!=', '<', '<=', '>', '>=']);
@@ -226,7 +237,8 @@ class Parser {
         const keyToken = this.peek();
         const isKey =
           this.isPunct(']', 1) &&
-          (keyToken.type === 'string' || (keyToken.type === 'number' && Number.isInteger(Number(keyToken.text))));
+          (keyToken.type === 'string' ||
+            (keyToken.type === 'number' && Number.isInteger(Number(keyToken.text))));
         if (isKey) {
           this.next();
           this.next();
