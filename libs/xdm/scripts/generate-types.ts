@@ -4,14 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { renderGeneratedFiles } from './render';
 
-async function main(): Promise<void> {
-  for (const file of await renderGeneratedFiles()) {
-    writeFileSync(file.path, file.content);
-    console.log(`wrote ${relative(process.cwd(), file.path)}`);
-  }
+for (const file of renderGeneratedFiles()) {
+  writeFileSync(file.path, file.content);
+  console.log(`wrote ${relative(process.cwd(), file.path)}`);
 }
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});

@@ -1,5 +1,5 @@
 import { Type, types } from 'avsc';
-import { format, resolveConfig } from 'prettier';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseAvroSchema } from '../src/avro/logical-types';
 import { readAvscFiles, resolveSchemas, type ResolvedSchema } from './schema-files';
@@ -18,14 +18,23 @@ const HEADER = [
 ].join('\n');
 
 /** Everything generated from the .avsc files, formatted as committed. */
-export async function renderGeneratedFiles(schemasDir = SCHEMAS_DIR): Promise<GeneratedFile[]> {
+export function renderGeneratedFiles(schemasDir = SCHEMAS_DIR): GeneratedFile[] {
   const resolved = resolveSchemas(readAvscFiles(schemasDir));
-  const prettierConfig = (await resolveConfig(join(GENERATED_DIR, 'types.ts'))) ?? {};
-  const pretty = (source: string) => format(source, { ...prettierConfig, parser: 'typescript' });
+  const typesPath = join(GENERATED_DIR, 'types.ts');
+  const schemasPath = join(GENERATED_DIR, 'schemas.ts');
   return [
-    { path: join(GENERATED_DIR, 'types.ts'), content: await pretty(renderTypes(resolved)) },
-    { path: join(GENERATED_DIR, 'schemas.ts'), content: await pretty(renderSchemas(resolved)) },
+    { path: typesPath, content: prettier(typesPath, renderTypes(resolved)) },
+    { path: schemasPath, content: prettier(schemasPath, renderSchemas(resolved)) },
   ];
+}
+
+/**
+ * Formats with the repository's prettier settings, so the committed files pass format checks. Run as a
+ * child process because prettier 3 loads its plugins with dynamic import, which jest's VM does not allow.
+ */
+function prettier(path: string, source: string): string {
+  const bin = require.resolve('prettier/bin/prettier.cjs');
+  return execFileSync(process.execPath, [bin, '--stdin-filepath', path], { input: source, encoding: 'utf8' });
 }
 
 export function renderTypes(resolved: readonly ResolvedSchema[]): string {

@@ -122,8 +122,10 @@ function inline(
     }
     return reorder(named);
   }
-  if (schema.type === 'array') return { ...schema, items: inline(schema.items, enclosing, defined, definitions) };
-  if (schema.type === 'map') return { ...schema, values: inline(schema.values, enclosing, defined, definitions) };
+  if (schema.type === 'array')
+    return { ...schema, items: inline(schema.items, enclosing, defined, definitions) };
+  if (schema.type === 'map')
+    return { ...schema, values: inline(schema.values, enclosing, defined, definitions) };
   if (typeof schema.type === 'object' || !PRIMITIVES.has(schema.type)) {
     return { ...schema, type: inline(schema.type, enclosing, defined, definitions) };
   }

@@ -50,7 +50,11 @@ const profileIdKey = { encoding: 'string', kind: 'profileId', description: 'prof
 export const topics = {
   inbound: {
     name: 'weft.inbound.v1',
-    key: { encoding: 'string', kind: 'producerDefined', description: 'chosen by the producer; ordering only' },
+    key: {
+      encoding: 'string',
+      kind: 'producerDefined',
+      description: 'chosen by the producer; ordering only',
+    },
     value: 'producerSchema',
     datasetIdHeader: DATASET_ID_HEADER,
     partitions: DEFAULT_PARTITIONS,
@@ -79,7 +83,11 @@ export const topics = {
   identityGraph: avroTopic(
     'weft.identity.graph.v1',
     envelopeContracts.graphChange,
-    { encoding: 'string', kind: 'profileId', description: 'profile id of the survivor (merge) or of the old profile (split, delete)' },
+    {
+      encoding: 'string',
+      kind: 'profileId',
+      description: 'profile id of the survivor (merge) or of the old profile (split, delete)',
+    },
     'Merges, splits and deletions of identity graphs. Read by profile.',
   ),
   profileChanged: avroTopic(

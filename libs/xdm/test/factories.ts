@@ -12,14 +12,23 @@ export class IngestEnvelopeBuilder {
     timestamp: BASE_TIME,
     receivedAt: BASE_TIME + 250,
     identities: [
-      { namespace: 'ECID', id: '14575006536349286404619648085736425115', authenticatedState: 'ambiguous', primary: true },
+      {
+        namespace: 'ECID',
+        id: '14575006536349286404619648085736425115',
+        authenticatedState: 'ambiguous',
+        primary: true,
+      },
       { namespace: 'Email', id: 'ada.lee@example.com', authenticatedState: 'authenticated', primary: false },
     ],
     primaryIdentity: { namespace: 'ECID', id: '14575006536349286404619648085736425115' },
     source: 'http',
     batchId: null,
     payloadSchemaId: 7,
-    payload: JSON.stringify({ _id: 'ev-0001', timestamp: '2024-05-15T09:58:12Z', eventType: 'web.webpagedetails.pageViews' }),
+    payload: JSON.stringify({
+      _id: 'ev-0001',
+      timestamp: '2024-05-15T09:58:12Z',
+      eventType: 'web.webpagedetails.pageViews',
+    }),
   };
 
   with<K extends keyof IngestEnvelope>(field: K, value: IngestEnvelope[K]): this {

@@ -69,7 +69,11 @@ function convertTo(type: Type, json: unknown, path: string, ctx: ToContext): unk
     case 'enum': {
       const symbols = (type as types.EnumType).symbols;
       if (typeof json === 'string' && symbols.includes(json)) return json;
-      ctx.issues.push({ path, code: 'invalidEnum', message: `expected one of ${symbols.join(', ')}, got ${describe(json)}` });
+      ctx.issues.push({
+        path,
+        code: 'invalidEnum',
+        message: `expected one of ${symbols.join(', ')}, got ${describe(json)}`,
+      });
       return undefined;
     }
     case 'array': {
@@ -111,7 +115,12 @@ function recordTo(type: types.RecordType, json: unknown, path: string, ctx: ToCo
   for (const key of Object.keys(json)) {
     if (known.has(key) || json[key] === undefined) continue;
     if (ctx.dropUnknown) ctx.dropped.push(childPath(path, key));
-    else ctx.issues.push({ path: childPath(path, key), code: 'unknownField', message: `${type.name} has no field ${key}` });
+    else
+      ctx.issues.push({
+        path: childPath(path, key),
+        code: 'unknownField',
+        message: `${type.name} has no field ${key}`,
+      });
   }
   const out: Record<string, unknown> = {};
   for (const field of type.fields) {
@@ -154,7 +163,11 @@ function toDateDays(json: unknown, path: string, ctx: ToContext): number | undef
     const back = new Date(millis);
     if (back.getUTCMonth() === month - 1 && back.getUTCDate() === day) return millis / DAY_MS;
   }
-  ctx.issues.push({ path, code: 'invalidDate', message: `expected a YYYY-MM-DD date, got ${describe(json)}` });
+  ctx.issues.push({
+    path,
+    code: 'invalidDate',
+    message: `expected a YYYY-MM-DD date, got ${describe(json)}`,
+  });
   return undefined;
 }
 

@@ -49,16 +49,28 @@ const cases: readonly RoundTripCase[] = [
       'placeContext.connectionType',
     ],
   },
-  { file: 'profile.example.1.json', contract: 'individualProfile', dropped: ['optInOut', 'orgUnit', 'geoUnit', 'segments'] },
+  {
+    file: 'profile.example.1.json',
+    contract: 'individualProfile',
+    dropped: ['optInOut', 'orgUnit', 'geoUnit', 'segments'],
+  },
   { file: 'profile-consents.example.1.json', contract: 'individualProfile', dropped: [] },
   { file: 'consent-preferences.example.1.json', contract: 'individualProfile', dropped: [] },
   { file: 'profile-personal-details.example.2.json', contract: 'individualProfile', dropped: [] },
   { file: 'profile-work-details.example.1.json', contract: 'individualProfile', dropped: [] },
   { file: 'segmentation.example.1.json', contract: 'individualProfile', dropped: [] },
   { file: 'segmentmembership.example.1.json', contract: 'segmentMembershipItem', dropped: ['timerSpec'] },
-  { file: 'external-source-system-audit-details.example.1.json', contract: 'externalSourceSystemAudit', dropped: [] },
+  {
+    file: 'external-source-system-audit-details.example.1.json',
+    contract: 'externalSourceSystemAudit',
+    dropped: [],
+  },
   { file: 'commerce.example.1.json', contract: 'commerce', dropped: [] },
-  { file: 'productlistitem.example.1.json', contract: 'productListItem', dropped: ['productCategories[0].categoryPathath'] },
+  {
+    file: 'productlistitem.example.1.json',
+    contract: 'productListItem',
+    dropped: ['productCategories[0].categoryPathath'],
+  },
   { file: 'webinfo.example.1.json', contract: 'webInfo', dropped: [] },
   { file: 'identitymap.example.2.json', contract: 'identityMap', dropped: [], identityMapValue: true },
 ];
@@ -94,7 +106,9 @@ describe('XDM examples round-trip through their Avro shapes', () => {
     const sut = xdmContracts.experienceEvent;
     const { value } = toAvro(sut.type, normalizedExample(cases[0]), { unknownFields: 'drop' });
 
-    const back = fromAvro(sut.type, sut.decode(sut.encode(value as never))) as { placeContext: { localTime: string } };
+    const back = fromAvro(sut.type, sut.decode(sut.encode(value as never))) as {
+      placeContext: { localTime: string };
+    };
 
     expect(back.placeContext.localTime).toBe('2017-09-26T15:52:25+13:00');
   });

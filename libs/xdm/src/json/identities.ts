@@ -24,7 +24,11 @@ export function extractIdentities(doc: Record<string, unknown>): ExtractedIdenti
   for (const [namespace, items] of Object.entries(isPlainObject(identityMap) ? identityMap : {})) {
     const nsPath = childPath('identityMap', namespace);
     if (!Array.isArray(items)) {
-      issues.push({ path: nsPath, code: 'typeMismatch', message: 'identities of a namespace must be an array' });
+      issues.push({
+        path: nsPath,
+        code: 'typeMismatch',
+        message: 'identities of a namespace must be an array',
+      });
       continue;
     }
     items.forEach((item, i) => {
@@ -53,7 +57,12 @@ export function extractIdentities(doc: Record<string, unknown>): ExtractedIdenti
   return { identities, primary: chosen ? { namespace: chosen.namespace, id: chosen.id } : null };
 }
 
-function readIdentity(namespace: string, item: unknown, path: string, issues: XdmIssue[]): Required<Identity> | undefined {
+function readIdentity(
+  namespace: string,
+  item: unknown,
+  path: string,
+  issues: XdmIssue[],
+): Required<Identity> | undefined {
   if (!isPlainObject(item)) {
     issues.push({ path, code: 'typeMismatch', message: 'an identity must be an object' });
     return undefined;
@@ -61,7 +70,11 @@ function readIdentity(namespace: string, item: unknown, path: string, issues: Xd
   const { id, authenticatedState = 'ambiguous', primary = false } = item;
   const before = issues.length;
   if (typeof id !== 'string' || id.trim() === '') {
-    issues.push({ path: childPath(path, 'id'), code: 'invalidIdentity', message: 'id must be a non-empty string' });
+    issues.push({
+      path: childPath(path, 'id'),
+      code: 'invalidIdentity',
+      message: 'id must be a non-empty string',
+    });
   }
   if (!(AuthenticatedStateSymbols as readonly unknown[]).includes(authenticatedState)) {
     issues.push({
@@ -71,7 +84,11 @@ function readIdentity(namespace: string, item: unknown, path: string, issues: Xd
     });
   }
   if (typeof primary !== 'boolean') {
-    issues.push({ path: childPath(path, 'primary'), code: 'typeMismatch', message: 'primary must be a boolean' });
+    issues.push({
+      path: childPath(path, 'primary'),
+      code: 'typeMismatch',
+      message: 'primary must be a boolean',
+    });
   }
   if (issues.length > before) return undefined;
   return {
@@ -90,6 +107,7 @@ export function formatIdentityKey(identity: IdentityKey): string {
 /** Reads `<namespace>:<id>`; the id may itself contain colons, namespace codes do not. */
 export function parseIdentityKey(key: string): IdentityKey {
   const colon = key.indexOf(':');
-  if (colon <= 0 || colon === key.length - 1) throw new Error(`not an identity key (<namespace>:<id>): ${key}`);
+  if (colon <= 0 || colon === key.length - 1)
+    throw new Error(`not an identity key (<namespace>:<id>): ${key}`);
   return { namespace: key.slice(0, colon), id: key.slice(colon + 1) };
 }

@@ -34,9 +34,12 @@ const PREFIXED = /^([A-Za-z][\w-]*):([^/].*)$/;
 export function normalizeXdm(doc: unknown, options: NormalizeOptions = {}): XdmDocument {
   const issues: XdmIssue[] = [];
   if (!isPlainObject(doc)) {
-    throw new XdmValidationError([{ path: '', code: 'typeMismatch', message: 'an XDM document must be a JSON object' }]);
+    throw new XdmValidationError([
+      { path: '', code: 'typeMismatch', message: 'an XDM document must be a JSON object' },
+    ]);
   }
-  const resolve: NamespaceResolver = (key) => options.resolveNamespace?.(key) ?? resolveStandardNamespace(key);
+  const resolve: NamespaceResolver = (key) =>
+    options.resolveNamespace?.(key) ?? resolveStandardNamespace(key);
   const out = normalizeObject(doc, '', { issues, resolve }) as XdmDocument;
   foldLegacyIdentities(out, issues);
   if (issues.length > 0) throw new XdmValidationError(issues);
@@ -62,7 +65,8 @@ function normalizeObject(obj: Record<string, unknown>, path: string, ctx: Contex
     const valuePath = segments.reduce(childPath, path);
     let normalized: unknown;
     if (name === 'identityMap') normalized = normalizeIdentityMap(value, valuePath, ctx);
-    else if (name in DATA_KEYED_FIELDS) normalized = normalizeDataKeyed(value, DATA_KEYED_FIELDS[name], valuePath, ctx);
+    else if (name in DATA_KEYED_FIELDS)
+      normalized = normalizeDataKeyed(value, DATA_KEYED_FIELDS[name], valuePath, ctx);
     else normalized = normalizeValue(value, valuePath, ctx);
     assign(out, segments, normalized, path, ctx);
   }
@@ -80,14 +84,24 @@ function fieldPath(key: string): string[] {
   return [key];
 }
 
-function assign(target: Record<string, unknown>, segments: string[], value: unknown, path: string, ctx: Context): void {
+function assign(
+  target: Record<string, unknown>,
+  segments: string[],
+  value: unknown,
+  path: string,
+  ctx: Context,
+): void {
   let node = target;
   let nodePath = path;
   for (const segment of segments.slice(0, -1)) {
     nodePath = childPath(nodePath, segment);
     const next = node[segment] ?? {};
     if (!isPlainObject(next)) {
-      ctx.issues.push({ path: nodePath, code: 'typeMismatch', message: `${segment} is both a value and an object` });
+      ctx.issues.push({
+        path: nodePath,
+        code: 'typeMismatch',
+        message: `${segment} is both a value and an object`,
+      });
       return;
     }
     node[segment] = next;
@@ -97,13 +111,21 @@ function assign(target: Record<string, unknown>, segments: string[], value: unkn
   const existing = node[last];
   if (existing === undefined) node[last] = value;
   else if (isPlainObject(existing) && isPlainObject(value)) Object.assign(existing, value);
-  else ctx.issues.push({ path: childPath(nodePath, last), code: 'typeMismatch', message: `${last} is given twice` });
+  else
+    ctx.issues.push({
+      path: childPath(nodePath, last),
+      code: 'typeMismatch',
+      message: `${last} is given twice`,
+    });
 }
 
 function normalizeDataKeyed(value: unknown, levels: number, path: string, ctx: Context): unknown {
   if (levels === 0 || !isPlainObject(value)) return normalizeValue(value, path, ctx);
   return Object.fromEntries(
-    Object.entries(value).map(([key, v]) => [key, normalizeDataKeyed(v, levels - 1, childPath(path, key), ctx)]),
+    Object.entries(value).map(([key, v]) => [
+      key,
+      normalizeDataKeyed(v, levels - 1, childPath(path, key), ctx),
+    ]),
   );
 }
 
@@ -114,12 +136,20 @@ function normalizeIdentityMap(value: unknown, path: string, ctx: Context): unkno
     const keyPath = childPath(path, key);
     const code = isUri(key) ? ctx.resolve(key) : key;
     if (code === undefined) {
-      ctx.issues.push({ path: keyPath, code: 'unknownNamespace', message: `no identity namespace is known for ${key}` });
+      ctx.issues.push({
+        path: keyPath,
+        code: 'unknownNamespace',
+        message: `no identity namespace is known for ${key}`,
+      });
       continue;
     }
     const normalized = normalizeValue(items, keyPath, ctx);
     if (!Array.isArray(normalized)) {
-      ctx.issues.push({ path: keyPath, code: 'typeMismatch', message: 'identities of a namespace must be an array' });
+      ctx.issues.push({
+        path: keyPath,
+        code: 'typeMismatch',
+        message: 'identities of a namespace must be an array',
+      });
       continue;
     }
     out[code] = [...(out[code] ?? []), ...normalized];
@@ -135,7 +165,11 @@ function foldLegacyIdentities(doc: XdmDocument, issues: XdmIssue[]): void {
   legacy.forEach((item, i) => {
     const namespace = isPlainObject(item) && isPlainObject(item.namespace) ? item.namespace.code : undefined;
     if (typeof namespace !== 'string' || !namespace) {
-      issues.push({ path: `identities[${i}].namespace.code`, code: 'invalidIdentity', message: 'namespace code is required' });
+      issues.push({
+        path: `identities[${i}].namespace.code`,
+        code: 'invalidIdentity',
+        message: 'namespace code is required',
+      });
       return;
     }
     const { namespace: _namespace, ...identity } = item as Record<string, unknown>;
