@@ -1,3 +1,4 @@
+import type { Type } from 'avsc';
 import { envelopeContracts, type AvroContract } from './avro/contracts';
 
 /** What a topic's (string) Kafka key holds. */
@@ -14,6 +15,8 @@ interface TopicBase {
 /** A topic whose values are one Weft Avro contract, in Confluent wire format under subject `<name>-value`. */
 export interface AvroTopic<T> extends TopicBase {
   readonly value: AvroContract<T>;
+  /** The value's parsed Avro type: with `name` and `partitions` this makes the topic a messaging TopicContract. */
+  readonly valueType: Type;
   readonly valueSubject: string;
 }
 
@@ -36,7 +39,7 @@ function avroTopic<T>(
   key: AvroTopic<T>['key'],
   description: string,
 ): AvroTopic<T> {
-  return { name, key, value, valueSubject: `${name}-value`, partitions: DEFAULT_PARTITIONS, description };
+  return { name, key, value, valueType: value.type, valueSubject: `${name}-value`, partitions: DEFAULT_PARTITIONS, description };
 }
 
 const primaryIdentityKey = {
