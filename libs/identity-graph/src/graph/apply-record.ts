@@ -17,6 +17,18 @@ import { assignGraphIds, compareAnchors, GraphMerge, GraphNode, GraphSplit } fro
 import { GraphComponent, IdentityGraph, StoredIdentity } from './identity-graph';
 import { UnionFind } from './union-find';
 
+/** A link with its endpoint keys worked out once. */
+interface Edge {
+  link: Link;
+  a: string;
+  b: string;
+}
+
+function edgeOf(link: Link): Edge {
+  const canonical = canonicalLink(link);
+  return { link: canonical, a: identityKey(canonical.a), b: identityKey(canonical.b) };
+}
+
 export type LinkRemovalReason = 'UNIQUE_NAMESPACE_CONFLICT' | 'IDENTITY_EVICTED';
 export type IdentityRemovalReason = 'EVICTED_GRAPH_SIZE_LIMIT' | 'NO_LINKS_LEFT';
 
@@ -95,7 +107,7 @@ export function applyRecord(
   const dropLink = (key: string, reason: LinkRemovalReason): void => {
     links.delete(key);
     const stored = storedLinks.get(key);
-    if (stored) removedLinks.push({ link: stored, reason });
+    if (stored) removedLinks.push({ link: stored.link, reason });
   };
 
   for (const key of replayConflicts(affected, nodes, links, recordLinks)) {
@@ -114,7 +126,7 @@ export function applyRecord(
   componentNodes.forEach((members, index) => members.forEach((n) => componentIndex.set(n.key, index)));
   [...links.entries()]
     .sort(([x], [y]) => compareStrings(x, y))
-    .forEach(([, link]) => linksByComponent[componentIndex.get(identityKey(link.a))!].push(link));
+    .forEach(([, edge]) => linksByComponent[componentIndex.get(edge.a)!].push(edge.link));
 
   const components = componentNodes.map((members, index): IdentityGraph => ({
     graphId: assignment.ids[index],
@@ -167,9 +179,10 @@ function loadComponent(component: GraphComponent, config: GraphConfig) {
     nodes.set(key, node);
     pushTo(previous, stored.graphId, node);
   }
-  const links = new Map<string, Link>();
+  const links = new Map<string, Edge>();
   for (const link of component.links) {
-    if (!nodes.has(identityKey(link.a)) || !nodes.has(identityKey(link.b))) {
+    const edge = edgeOf(link);
+    if (!nodes.has(edge.a) || !nodes.has(edge.b)) {
       throw new IdentityGraphError(
         'DANGLING_LINK',
         `link ${formatIdentity(link.a)} - ${formatIdentity(link.b)} joins an identity that is not in the component`,
@@ -177,7 +190,7 @@ function loadComponent(component: GraphComponent, config: GraphConfig) {
     }
     const key = linkKey(link.a, link.b);
     const known = links.get(key);
-    if (!known || known.at < link.at) links.set(key, canonicalLink(link));
+    if (!known || known.link.at < link.at) links.set(key, edge);
   }
   return { nodes, links, previous };
 }
@@ -199,12 +212,13 @@ function linkRecord(
   at: Date,
   config: GraphConfig,
   nodes: Map<string, GraphNode>,
-  links: Map<string, Link>,
+  links: Map<string, Edge>,
   recordLinks: Set<string>,
 ): Identity[] {
   const degree = new Map<string, number>();
-  for (const link of links.values()) {
-    for (const end of [link.a, link.b]) degree.set(identityKey(end), (degree.get(identityKey(end)) ?? 0) + 1);
+  for (const { a, b } of links.values()) {
+    degree.set(a, (degree.get(a) ?? 0) + 1);
+    degree.set(b, (degree.get(b) ?? 0) + 1);
   }
   const guarded = identities.filter(
     (identity) => (degree.get(identityKey(identity)) ?? 0) >= config.limits.superNodeLinks,
@@ -228,7 +242,7 @@ function linkRecord(
           });
         }
       }
-      links.set(key, canonicalLink({ a, b, at: known && known.at > at ? known.at : at }));
+      links.set(key, edgeOf({ a, b, at: known && known.link.at > at ? known.link.at : at }));
       recordLinks.add(key);
     }
   }
@@ -239,7 +253,7 @@ function linkRecord(
 function reachableFrom(
   start: ReadonlySet<string>,
   nodes: ReadonlyMap<string, GraphNode>,
-  links: Map<string, Link>,
+  links: ReadonlyMap<string, Edge>,
 ) {
   const adjacency = adjacencyOf(links);
   const seen = new Set<string>();
@@ -257,25 +271,41 @@ function reachableFrom(
  * The replay rule: rebuild the touched graph from unlinked identities, adding links in order, and return
  * the links that would put two identities of a unique namespace into one graph.
  *
- * Replaying a graph without such a conflict keeps every link, so the graph is always replayed rather than
- * first testing for a conflict.
+ * A replay drops nothing unless the touched identities hold two identities of one unique namespace, so
+ * that cheap test comes first.
  */
 function replayConflicts(
   affected: ReadonlySet<string>,
   nodes: ReadonlyMap<string, GraphNode>,
-  links: ReadonlyMap<string, Link>,
+  links: ReadonlyMap<string, Edge>,
   recordLinks: ReadonlySet<string>,
 ): string[] {
-  const prioritySum = (link: Link) =>
-    nodes.get(identityKey(link.a))!.namespace.priority + nodes.get(identityKey(link.b))!.namespace.priority;
+  const uniqueSeen = new Set<string>();
+  const conflicting = [...affected].some((key) => {
+    const namespace = nodes.get(key)!.namespace;
+    if (!namespace.unique) return false;
+    if (uniqueSeen.has(namespace.code)) return true;
+    uniqueSeen.add(namespace.code);
+    return false;
+  });
+  if (!conflicting) return [];
+
+  const prioritySum = (edge: Edge) =>
+    nodes.get(edge.a)!.namespace.priority + nodes.get(edge.b)!.namespace.priority;
   const ordered = [...links.entries()]
-    .filter(([, link]) => affected.has(identityKey(link.a)))
-    .map(([key, link]) => ({ key, link, fromRecord: recordLinks.has(key), sum: prioritySum(link) }))
+    .filter(([, edge]) => affected.has(edge.a))
+    .map(([key, edge]) => ({
+      key,
+      edge,
+      at: edge.link.at.getTime(),
+      fromRecord: recordLinks.has(key),
+      sum: prioritySum(edge),
+    }))
     .sort(
       (x, y) =>
         Number(y.fromRecord) - Number(x.fromRecord) ||
         x.sum - y.sum ||
-        y.link.at.getTime() - x.link.at.getTime() ||
+        y.at - x.at ||
         compareStrings(x.key, y.key),
     );
 
@@ -293,8 +323,8 @@ function replayConflicts(
   };
 
   const dropped: string[] = [];
-  for (const { key, link } of ordered) {
-    const [ka, kb] = [identityKey(link.a), identityKey(link.b)];
+  for (const { key, edge } of ordered) {
+    const [ka, kb] = [edge.a, edge.b];
     const [held, other] = [uniqueNamespacesOf(ka), uniqueNamespacesOf(kb)];
     if (sets.find(ka) === sets.find(kb)) continue;
     if ([...other].some((code) => held.has(code))) {
@@ -329,14 +359,14 @@ function enforceSizeLimit(
   affected: ReadonlySet<string>,
   recordKeys: ReadonlySet<string>,
   nodes: ReadonlyMap<string, GraphNode>,
-  links: ReadonlyMap<string, Link>,
+  links: ReadonlyMap<string, Edge>,
   config: GraphConfig,
   dropLink: (key: string, reason: LinkRemovalReason) => void,
 ): Set<string> {
   const evicted = new Set<string>();
   const max = config.limits.maxIdentitiesPerGraph;
   const linksAmong = (members: ReadonlySet<string>) =>
-    new Map([...links].filter(([, link]) => members.has(identityKey(link.a))));
+    new Map([...links].filter(([, edge]) => members.has(edge.a)));
   const oversized = connectedComponents(nodes, linksAmong(affected)).filter((keys) => keys.length > max);
   for (let keys = oversized.pop(); keys; keys = oversized.pop()) {
     // The limits guarantee a record fits in a graph, so an oversized graph always has a candidate.
@@ -346,9 +376,8 @@ function enforceSizeLimit(
       .sort(compareEviction)[0];
     evicted.add(victim.key);
     const members = new Set(keys);
-    for (const [key, link] of linksAmong(members)) {
-      if (identityKey(link.a) === victim.key || identityKey(link.b) === victim.key)
-        dropLink(key, 'IDENTITY_EVICTED');
+    for (const [key, edge] of linksAmong(members)) {
+      if (edge.a === victim.key || edge.b === victim.key) dropLink(key, 'IDENTITY_EVICTED');
     }
     members.delete(victim.key);
     oversized.push(...connectedComponents(nodes, linksAmong(members)).filter((rest) => rest.length > max));
@@ -356,12 +385,11 @@ function enforceSizeLimit(
   return evicted;
 }
 
-function adjacencyOf(links: ReadonlyMap<string, Link>): Map<string, string[]> {
+function adjacencyOf(links: ReadonlyMap<string, Edge>): Map<string, string[]> {
   const adjacency = new Map<string, string[]>();
-  for (const link of links.values()) {
-    const [ka, kb] = [identityKey(link.a), identityKey(link.b)];
-    pushTo(adjacency, ka, kb);
-    pushTo(adjacency, kb, ka);
+  for (const { a, b } of links.values()) {
+    pushTo(adjacency, a, b);
+    pushTo(adjacency, b, a);
   }
   return adjacency;
 }
@@ -369,15 +397,16 @@ function adjacencyOf(links: ReadonlyMap<string, Link>): Map<string, string[]> {
 /** Connected components of the identities that have at least one link; unlinked identities belong to none. */
 function connectedComponents(
   nodes: ReadonlyMap<string, GraphNode>,
-  links: ReadonlyMap<string, Link>,
+  links: ReadonlyMap<string, Edge>,
 ): string[][] {
   const sets = new UnionFind();
-  for (const link of links.values()) sets.union(identityKey(link.a), identityKey(link.b));
-  const groups = new Map<string, string[]>();
-  for (const key of adjacencyOf(links).keys()) {
-    if (!nodes.has(key)) continue;
-    pushTo(groups, sets.find(key), key);
+  const linked = new Set<string>();
+  for (const { a, b } of links.values()) {
+    sets.union(a, b);
+    linked.add(a).add(b);
   }
+  const groups = new Map<string, string[]>();
+  for (const key of linked) if (nodes.has(key)) pushTo(groups, sets.find(key), key);
   return [...groups.values()];
 }
 

@@ -17,9 +17,9 @@ export interface GraphRecord {
   identities: readonly Identity[];
 }
 
-/** Unambiguous map key for an identity (values may contain any character). */
+/** Unambiguous map key for an identity: the length prefix tells where the namespace ends, whatever the value holds. */
 export function identityKey(identity: Identity): string {
-  return JSON.stringify([identity.namespace, identity.id]);
+  return `${identity.namespace.length}:${identity.namespace}:${identity.id}`;
 }
 
 /** Unambiguous key for the unordered pair {a, b}. */
