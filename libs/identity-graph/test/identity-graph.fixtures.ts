@@ -8,7 +8,7 @@ import {
   Identity,
   identityKey,
   SimulationEvent,
-} from '@weft/identity-graph';
+} from '../src';
 
 export interface Scenario {
   id: string;

@@ -12,7 +12,7 @@ import {
   linkKey,
   simulate,
   unionOf,
-} from '@weft/identity-graph';
+} from '../index';
 import { aConfig, counterIds, ecid, id, minute } from '../../test/identity-graph.fixtures';
 
 /** FC_SEED=<n> replays one seed; otherwise each run draws its own (printed by fast-check on failure). */

@@ -1,4 +1,4 @@
-import { defineGraphConfig, identityKey, simulate } from '@weft/identity-graph';
+import { defineGraphConfig, identityKey, simulate } from '../index';
 import { loadScenarios, partitionOf, Scenario } from '../../test/identity-graph.fixtures';
 
 const scenarios = loadScenarios();
