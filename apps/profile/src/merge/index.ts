@@ -1,0 +1,4 @@
+export * from './attributes';
+export * from './fragment';
+export * from './merge-profile';
+export * from './guardrails';
