@@ -6,7 +6,9 @@ import {
   GraphConfigInput,
   GraphRecord,
   Identity,
+  IdentityGraph,
   identityKey,
+  Link,
   SimulationEvent,
 } from '../src';
 
@@ -91,4 +93,41 @@ export function partitionOf(graphs: readonly (readonly Identity[])[]): string[][
 export function counterIds(prefix = 'graph'): () => string {
   let next = 0;
   return () => `${prefix}-${++next}`;
+}
+
+/** A stored graph built link by link; an identity's firstSeen is the time of its first link. */
+export function aGraph(graphId: string): GraphBuilder {
+  return new GraphBuilder(graphId);
+}
+
+export class GraphBuilder {
+  private readonly links: Link[] = [];
+  private readonly firstSeen = new Map<string, { identity: Identity; at: Date }>();
+
+  constructor(private readonly graphId: string) {}
+
+  /** Links `a` to each of `others` at minute `at`. */
+  linked(at: number, a: Identity, ...others: Identity[]): this {
+    for (const b of others) {
+      this.links.push({ a, b, at: minute(at) });
+      for (const identity of [a, b]) {
+        const known = this.firstSeen.get(identityKey(identity));
+        if (!known || known.at > minute(at))
+          this.firstSeen.set(identityKey(identity), { identity, at: minute(at) });
+      }
+    }
+    return this;
+  }
+
+  build(): IdentityGraph {
+    return {
+      graphId: this.graphId,
+      identities: [...this.firstSeen.values()].map(({ identity, at }) => ({
+        ...identity,
+        firstSeen: at,
+        graphId: this.graphId,
+      })),
+      links: [...this.links],
+    };
+  }
 }

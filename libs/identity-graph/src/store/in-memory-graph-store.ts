@@ -7,39 +7,47 @@ export class InMemoryGraphStore implements IdentityGraphStore {
   private readonly graphs = new Map<string, IdentityGraph>();
   private readonly graphIdOf = new Map<string, string>();
 
-  findComponent(identities: readonly Identity[]): Promise<GraphComponent> {
+  async findComponent(identities: readonly Identity[]): Promise<GraphComponent> {
     const ids = new Set(
       identities.map((i) => this.graphIdOf.get(identityKey(i))).filter((id) => id !== undefined),
     );
-    return Promise.resolve(unionOf([...ids].map((id) => copyOf(this.graphs.get(id)!))));
+    return unionOf([...ids].map((id) => copyOf(this.graphs.get(id)!)));
   }
 
-  replaceGraphs(replacedGraphIds: readonly string[], graphs: readonly IdentityGraph[]): Promise<void> {
-    for (const id of replacedGraphIds) {
-      this.graphs.get(id)?.identities.forEach((identity) => this.graphIdOf.delete(identityKey(identity)));
-      this.graphs.delete(id);
-    }
+  /** All or nothing, like the transaction of a database store. */
+  async replaceGraphs(replacedGraphIds: readonly string[], graphs: readonly IdentityGraph[]): Promise<void> {
+    const replaced = new Set(replacedGraphIds);
+    const incoming = new Map<string, string>();
     for (const graph of graphs) {
-      if (this.graphs.has(graph.graphId)) throw new Error(`graph ${graph.graphId} is already stored`);
+      if (this.graphs.has(graph.graphId) && !replaced.has(graph.graphId)) {
+        throw new Error(`graph ${graph.graphId} is already stored`);
+      }
       for (const identity of graph.identities) {
-        const holder = this.graphIdOf.get(identityKey(identity));
+        const key = identityKey(identity);
+        const stored = this.graphIdOf.get(key);
+        const holder =
+          incoming.get(key) ?? (stored !== undefined && !replaced.has(stored) ? stored : undefined);
         if (holder !== undefined) {
           throw new Error(`identity ${formatIdentity(identity)} is already stored in graph ${holder}`);
         }
-        this.graphIdOf.set(identityKey(identity), graph.graphId);
+        incoming.set(key, graph.graphId);
       }
-      this.graphs.set(graph.graphId, copyOf(graph));
     }
-    return Promise.resolve();
+    for (const id of replaced) {
+      this.graphs.get(id)?.identities.forEach((identity) => this.graphIdOf.delete(identityKey(identity)));
+      this.graphs.delete(id);
+    }
+    for (const graph of graphs) this.graphs.set(graph.graphId, copyOf(graph));
+    for (const [key, graphId] of incoming) this.graphIdOf.set(key, graphId);
   }
 
-  findGraph(identity: Identity): Promise<IdentityGraph | undefined> {
+  async findGraph(identity: Identity): Promise<IdentityGraph | undefined> {
     const id = this.graphIdOf.get(identityKey(identity));
-    return Promise.resolve(id === undefined ? undefined : copyOf(this.graphs.get(id)!));
+    return id === undefined ? undefined : copyOf(this.graphs.get(id)!);
   }
 
-  listGraphs(): Promise<IdentityGraph[]> {
-    return Promise.resolve([...this.graphs.values()].map(copyOf));
+  async listGraphs(): Promise<IdentityGraph[]> {
+    return [...this.graphs.values()].map(copyOf);
   }
 }
 
