@@ -2,3 +2,4 @@ export * from './attributes';
 export * from './fragment';
 export * from './merge-profile';
 export * from './guardrails';
+export * from './profile-change';

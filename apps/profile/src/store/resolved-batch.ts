@@ -1,0 +1,107 @@
+import { PermanentMessageError } from '@weft/messaging';
+import { formatIdentityKey, type ResolvedEnvelope } from '@weft/xdm';
+import { applyChange, isPlainObject, recordAttributes, type Fragment, type JsonObject } from '../merge';
+
+export interface FragmentChange {
+  profileId: string;
+  fragment: Fragment;
+}
+
+export interface EventRow {
+  id: string;
+  timestamp: number;
+  profileId: string;
+  datasetId: string;
+  primaryIdentity: string;
+  eventType: string | null;
+  /** The event document as JSON text. */
+  payload: string;
+  receivedAt: number;
+}
+
+export interface IdentityRow {
+  namespace: string;
+  id: string;
+  profileId: string;
+  isPrimary: boolean;
+}
+
+/** What one consumed batch of resolved documents writes, folded so each key is written once. */
+export interface ResolvedBatch {
+  /** Record changes by `<datasetId>\u0000<primaryIdentity>`, folded in arrival order. */
+  fragments: Map<string, FragmentChange>;
+  /** Events by _id (the first occurrence wins; later copies are replays). */
+  events: EventRow[];
+  identities: IdentityRow[];
+}
+
+export function fragmentKey(datasetId: string, primaryIdentity: string): string {
+  return `${datasetId}\u0000${primaryIdentity}`;
+}
+
+/** The identity a document's data is keyed by: the envelope's primary identity, else the profile itself. */
+export function primaryIdentityOf(envelope: ResolvedEnvelope): string {
+  const primary = envelope.primaryIdentity ?? envelope.identities.find((i) => i.primary) ?? envelope.identities[0];
+  return primary ? formatIdentityKey(primary) : `_profile:${envelope.profileId}`;
+}
+
+function parsePayload(envelope: ResolvedEnvelope): JsonObject {
+  let document: unknown;
+  try {
+    document = JSON.parse(envelope.payload);
+  } catch (err) {
+    throw new PermanentMessageError('invalid_payload', `document ${envelope.id}: payload is not JSON`, { cause: err });
+  }
+  if (!isPlainObject(document)) throw new PermanentMessageError('invalid_payload', `document ${envelope.id}: payload is not a JSON object`);
+  return document;
+}
+
+/**
+ * Folds a batch of resolved documents into the rows it writes. `redirect` maps profile ids that a merge folded
+ * into another (documents stitched before the merge was seen) to the surviving id.
+ */
+export function foldResolvedBatch(envelopes: readonly ResolvedEnvelope[], redirect: (profileId: string) => string): ResolvedBatch {
+  const fragments = new Map<string, FragmentChange>();
+  const events = new Map<string, EventRow>();
+  const identities = new Map<string, IdentityRow>();
+  for (const envelope of envelopes) {
+    const profileId = redirect(envelope.profileId);
+    const primaryIdentity = primaryIdentityOf(envelope);
+    const document = parsePayload(envelope);
+    for (const identity of envelope.identities) {
+      const key = formatIdentityKey(identity);
+      const isPrimary = key === primaryIdentity || identity.primary === true;
+      const seen = identities.get(key);
+      identities.set(key, { namespace: identity.namespace, id: identity.id, profileId, isPrimary: isPrimary || (seen?.isPrimary ?? false) });
+    }
+    switch (envelope.kind) {
+      case 'record': {
+        const key = fragmentKey(envelope.datasetId, primaryIdentity);
+        const change: Fragment = {
+          datasetId: envelope.datasetId,
+          primaryIdentity,
+          attributes: recordAttributes(document),
+          timestamp: envelope.timestamp,
+          receivedAt: envelope.receivedAt,
+        };
+        fragments.set(key, { profileId, fragment: applyChange(fragments.get(key)?.fragment, change) });
+        break;
+      }
+      case 'event':
+        if (!events.has(envelope.id)) {
+          events.set(envelope.id, {
+            id: envelope.id,
+            timestamp: envelope.timestamp,
+            profileId,
+            datasetId: envelope.datasetId,
+            primaryIdentity,
+            eventType: typeof document['eventType'] === 'string' ? document['eventType'] : null,
+            payload: envelope.payload,
+            receivedAt: envelope.receivedAt,
+          });
+        }
+        break;
+    }
+  }
+  return { fragments, events: [...events.values()], identities: [...identities.values()] };
+}
