@@ -57,7 +57,8 @@ export class AvroSerde {
   /** Registers `schema` under `subject` and returns an encoder for it. */
   async encoderFor<T>(subject: string, schema: Schema | Type): Promise<AvroEncoder<T>> {
     const type = Type.isType(schema) ? (schema as Type) : Type.forSchema(schema as Schema);
-    const id = await this.registry.register(subject, type.schema());
+    // exportAttrs keeps field defaults, aliases and logical types: the registry needs defaults to judge evolution.
+    const id = await this.registry.register(subject, type.schema({ exportAttrs: true }));
     return new AvroEncoder<T>(id, type);
   }
 
