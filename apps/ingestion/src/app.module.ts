@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { PlatformModule, type ServiceOptions } from '@weft/platform';
+import { loadConfig, PlatformModule, type ServiceOptions } from '@weft/platform';
 import { CollectionController } from './collection/collection.controller';
 import { registerCollectionBodyParser } from './collection/collection-body';
 import { ingestionConfigSchema, type IngestionConfig } from './config';
@@ -10,12 +10,12 @@ import { DatasetsService } from './datasets/datasets.service';
 import { IngestErrorsController } from './ingest-errors/ingest-errors.controller';
 import { IngestErrorsService } from './ingest-errors/ingest-errors.service';
 import { IngestService } from './ingest/ingest.service';
+import { InboundConsumer } from './inbound/inbound.consumer';
 import { acceptedTopic, rejectedTopic } from './ingest/topic-contracts';
 import { CreateIngestionTables1767225700000 } from './migrations/1767225700000-create-ingestion-tables';
 import { FieldGroupEntity, XdmSchemaEntity } from './xdm-schemas/xdm-schema.entity';
 import { XdmSchemasController } from './xdm-schemas/xdm-schemas.controller';
 import { XdmSchemasService } from './xdm-schemas/xdm-schemas.service';
-import { loadConfig } from '@weft/platform';
 
 const entities = [XdmSchemaEntity, FieldGroupEntity, DatasetEntity];
 
@@ -30,7 +30,7 @@ const entities = [XdmSchemaEntity, FieldGroupEntity, DatasetEntity];
     TypeOrmModule.forFeature(entities),
   ],
   controllers: [XdmSchemasController, DatasetsController, CollectionController, IngestErrorsController],
-  providers: [XdmSchemasService, DatasetsService, IngestErrorsService, IngestService],
+  providers: [XdmSchemasService, DatasetsService, IngestErrorsService, IngestService, InboundConsumer],
 })
 export class AppModule {}
 

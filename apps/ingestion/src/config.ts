@@ -19,6 +19,10 @@ export const ingestionConfigSchema = z.object({
   BATCH_CHUNK_ROWS: z.coerce.number().int().min(1).default(2000),
   /** Failure ratio above which a batch is marked failed, unless the batch sets its own. */
   BATCH_FAILURE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.1),
+  /** Read weft.inbound.v1 (the Kafka inlet). */
+  INBOUND_ENABLED: z.stringbool().default(true),
+  /** Messages of weft.inbound.v1 validated and produced together. */
+  INBOUND_MAX_BATCH: z.coerce.number().int().min(1).default(2000),
   BATCH_POLL_MS: z.coerce.number().int().min(10).default(1000),
   /** A batch whose worker has not renewed its lease for this long is taken over (the worker died). */
   BATCH_LEASE_MS: z.coerce.number().int().min(1000).default(30_000),

@@ -28,6 +28,8 @@ export async function startIngestion(env: Record<string, string> = {}): Promise<
     LOG_LEVEL: 'warn',
     PORT: '0',
     BATCH_DIR: `tmp/ingestion-test/${schema.name}`,
+    // One consumer group reads weft.inbound.v1; only the test file about the Kafka inlet turns it on.
+    INBOUND_ENABLED: 'false',
     ...env,
   });
   const app = await createService(ingestionServiceOptions());

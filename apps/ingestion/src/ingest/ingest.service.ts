@@ -78,9 +78,10 @@ export class IngestService {
       let id: string | null = null;
       let errors: IngestError[];
       if (message.unreadable) {
+        id = idOf(message.value);
         errors = [message.unreadable];
       } else if (!target) {
-        id = typeof message.value === 'object' && message.value !== null ? readId(message.value) : null;
+        id = idOf(message.value);
         errors = [ingestError('UNKNOWN_DATASET', `dataset ${JSON.stringify(datasetId)} does not exist`)];
       } else {
         const result = this.validator.validate(message.value, target, { ...ctx, defaultId: message.defaultId });
@@ -118,4 +119,8 @@ export class IngestService {
     }
     return results;
   }
+}
+
+function idOf(value: unknown): string | null {
+  return typeof value === 'object' && value !== null ? readId(value) : null;
 }
