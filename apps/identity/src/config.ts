@@ -13,5 +13,7 @@ export const identityConfigSchema = z.object({
   IDENTITY_RULES_REFRESH_MS: z.coerce.number().int().min(0).default(2_000),
   /** How often graph changes left unpublished by a crashed instance are looked for. */
   IDENTITY_OUTBOX_SWEEP_MS: z.coerce.number().int().min(100).default(5_000),
+  /** Ids of records applied by the slow path are kept this long to recognise re-deliveries. */
+  IDENTITY_APPLIED_RECORD_RETENTION_HOURS: z.coerce.number().int().min(1).default(168),
 });
 export type IdentityConfig = z.infer<typeof identityConfigSchema>;

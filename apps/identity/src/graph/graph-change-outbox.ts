@@ -5,6 +5,7 @@ import { CONFIG } from '@weft/platform';
 import { topics, type GraphChange } from '@weft/xdm';
 import type { IdentityConfig } from '../config';
 import { SERVICE_DATABASE, type ServiceDatabase } from './graph-store.provider';
+import { PostgresGraphStore } from './postgres-graph-store';
 
 const PAGE = 1_000;
 
@@ -27,6 +28,7 @@ export class GraphChangeOutbox implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(SERVICE_DATABASE) private readonly db: ServiceDatabase,
     private readonly messaging: MessagingClient,
+    private readonly store: PostgresGraphStore,
     @Inject(CONFIG) private readonly config: IdentityConfig,
   ) {
     this.table = `"${db.schema.replace(/"/g, '""')}"."graph_changes"`;
@@ -37,6 +39,10 @@ export class GraphChangeOutbox implements OnModuleInit, OnApplicationShutdown {
     // Changes left behind by an instance that stopped between its commit and its publish.
     this.timer = setInterval(() => {
       this.flush().catch((err: unknown) => this.logger.warn(`publishing graph changes failed: ${String(err)}`));
+      const retention = this.config.IDENTITY_APPLIED_RECORD_RETENTION_HOURS * 3_600_000;
+      this.store
+        .forgetAppliedBefore(new Date(Date.now() - retention))
+        .catch((err: unknown) => this.logger.warn(`pruning applied record ids failed: ${String(err)}`));
     }, this.config.IDENTITY_OUTBOX_SWEEP_MS);
     this.timer.unref();
   }

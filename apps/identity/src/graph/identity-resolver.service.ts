@@ -24,7 +24,7 @@ export class IdentityResolverService {
   async handle(envelopes: readonly IngestEnvelope[]): Promise<ResolvedEnvelope[]> {
     const config = await this.rules.graphConfig();
     const { resolutions, changes } = await this.store.resolveBatch(
-      envelopes.map((e) => ({ at: new Date(e.timestamp), identities: e.identities })),
+      envelopes.map((e) => ({ id: e.id, at: new Date(e.timestamp), identities: e.identities })),
       config,
     );
     if (changes) await this.outbox.flush();

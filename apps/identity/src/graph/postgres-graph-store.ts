@@ -20,6 +20,8 @@ import { newGraphId, soloHashOf, soloProfileId } from './profile-ids';
 
 /** One record or event to stitch: when it happened and the identities it carries. */
 export interface RecordToResolve {
+  /** Envelope id: a record applied once is not applied again when it is delivered again. */
+  id?: string;
   at: Date;
   identities: readonly Identity[];
 }
@@ -289,9 +291,14 @@ export class PostgresGraphStore {
     const store = new InMemoryGraphStore();
     await store.replaceGraphs([], graphs);
 
+    const fresh = await this.markApplied(client, records);
     const profiles: string[] = [];
     let changeCount = 0;
     for (const { record, identities, primary } of records) {
+      if (!fresh.has(record)) {
+        profiles.push(state.get(identityKey(primary))?.graphId ?? soloProfileId(primary));
+        continue;
+      }
       const result = await resolveRecord(store, record, config, { newGraphId });
       const joined = new Map<string, string[]>();
       for (const graph of result.components) {
@@ -341,6 +348,33 @@ export class PostgresGraphStore {
       [...state.values()].filter((row) => !sameRow(row, initial.get(identityKey(row)))),
     );
     return { profiles, changes: changeCount };
+  }
+
+  /**
+   * Records the ids of `records`; returns the records to apply: those without an id, and the first occurrence of each
+   * id not applied before. Runs under the identity locks, so a concurrent delivery of the same record waits for this one.
+   */
+  private async markApplied(client: PoolClient, records: Classified[]): Promise<Set<RecordToResolve>> {
+    const fresh = new Set<RecordToResolve>();
+    const firstById = new Map<string, RecordToResolve>();
+    for (const { record } of records) {
+      if (record.id === undefined) fresh.add(record);
+      else if (!firstById.has(record.id)) firstById.set(record.id, record);
+    }
+    if (!firstById.size) return fresh;
+    const { rows } = await client.query<{ record_id: string }>(
+      `INSERT INTO ${this.t('applied_records')} ("record_id") SELECT * FROM unnest($1::text[])
+       ON CONFLICT DO NOTHING RETURNING "record_id"`,
+      [[...firstById.keys()]],
+    );
+    for (const { record_id } of rows) fresh.add(firstById.get(record_id)!);
+    return fresh;
+  }
+
+  /** Forgets applied record ids older than `before` (re-deliveries come within minutes, not days). */
+  async forgetAppliedBefore(before: Date): Promise<number> {
+    const { rowCount } = await this.pool.query(`DELETE FROM ${this.t('applied_records')} WHERE "applied_at" < $1`, [before]);
+    return rowCount ?? 0;
   }
 
   private async writeGraphs(

@@ -74,6 +74,14 @@ export class CreateIdentityTables1767312000000 implements MigrationInterface {
         PRIMARY KEY ("a_namespace", "a_id", "b_namespace", "b_id")
       )`);
     await queryRunner.query(`CREATE INDEX "links_graph_id_idx" ON ${s}."links" ("graph_id")`);
+    // Records (by envelope id) whose links were applied by the slow path: a re-delivered one is not applied again,
+    // which matters when unique namespaces made later records drop its links.
+    await queryRunner.query(`
+      CREATE TABLE ${s}."applied_records" (
+        "record_id" text PRIMARY KEY,
+        "applied_at" timestamptz NOT NULL DEFAULT now()
+      )`);
+    await queryRunner.query(`CREATE INDEX "applied_records_applied_at_idx" ON ${s}."applied_records" ("applied_at")`);
     // Outbox of graph changes: written in the transaction that changes the graph, published in seq order after it.
     await queryRunner.query(`
       CREATE TABLE ${s}."graph_changes" (
@@ -86,7 +94,7 @@ export class CreateIdentityTables1767312000000 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     const s = schemaOf(queryRunner);
-    for (const table of ['graph_changes', 'links', 'identities', 'identity_rules', 'namespaces']) {
+    for (const table of ['graph_changes', 'applied_records', 'links', 'identities', 'identity_rules', 'namespaces']) {
       await queryRunner.query(`DROP TABLE ${s}."${table}"`);
     }
   }
