@@ -124,7 +124,12 @@ export class SegmentsService implements OnModuleInit {
     try {
       catalog = new SegmentCatalog([...others, entity].map(toDefinition));
     } catch (err) {
-      if (err instanceof SegmentCycleError) throw new DomainError('segment_cycle', `expression: ${err.message}`, 409);
+      if (err instanceof SegmentCycleError) {
+        const loop = err.cycle.slice(0, -1);
+        const start = Math.max(0, loop.indexOf(entity.id));
+        const fromSaved = [...loop.slice(start), ...loop.slice(0, start), loop[start]!];
+        throw new DomainError('segment_cycle', `expression: segments would reference each other in a cycle: ${fromSaved.join(' -> ')}`, 409);
+      }
       throw err;
     }
     const saved = await this.segments.manager.transaction(async (tx) => {
