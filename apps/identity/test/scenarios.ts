@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { identityKey, type GraphConfigInput, type Identity } from '@weft/identity-graph';
@@ -39,7 +40,7 @@ function prefixValue(identity: Identity, prefix: string): string {
   if (['', 'null', 'anonymous', 'invalid'].includes(value.trim().toLowerCase())) return value;
   if (identity.namespace === 'ECID') {
     if (!/^0{12}[0-9]{26}$/.test(value)) return value;
-    const digits = [...prefix].map((c) => c.charCodeAt(0) % 10).join('').padEnd(12, '7').slice(0, 12);
+    const digits = BigInt(`0x${createHash('sha256').update(prefix).digest('hex').slice(0, 15)}`).toString().padStart(12, '1').slice(-12);
     return digits + value.slice(12);
   }
   return `${prefix}${value}`;
