@@ -34,6 +34,7 @@ const eventType = Type.forSchema({
       { name: 'SKU', type: 'string' }, { name: 'name', type: 'string' }, { name: 'quantity', type: 'int' }, { name: 'priceTotal', type: 'double' },
     ] } } },
     { name: 'userAgent', type: 'string' },
+    { name: 'marketingTrackingCode', type: 'string' },
   ],
 });
 
@@ -52,8 +53,9 @@ function makeEvent(i: number) {
       referrer: 'https://www.search.example.com/search?q=running+shoes+for+trail+and+road',
     },
     commerce: { priceTotal: 129.99, currencyCode: 'USD', purchaseID: `order-${i}` },
-    productListItems: [0, 1, 2].map((k) => ({ SKU: `SKU-${(i + k) % 10_000}-BLUE-42`, name: `Trail running shoe model ${k}`, quantity: 1 + k, priceTotal: 39.99 + k })),
+    productListItems: [0, 1, 2, 3, 4, 5].map((k) => ({ SKU: `SKU-${(i + k) % 10_000}-BLUE-42`, name: `Trail running shoe model ${k}`, quantity: 1 + k, priceTotal: 39.99 + k })),
     userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
+    marketingTrackingCode: `spring-sale-2024/email/newsletter-${i % 97}/segment-loyal-customers/variant-b`,
   };
 }
 
@@ -162,7 +164,11 @@ async function main(): Promise<void> {
     console.log(`event size (Avro, wire format): ${weft.bytes} bytes`);
     console.log(`raw kafkajs   produce ${raw.produce.toLocaleString('en')} ev/s   consume ${raw.consume.toLocaleString('en')} ev/s`);
     console.log(`weft library  produce ${weft.produce.toLocaleString('en')} ev/s   consume ${weft.consume.toLocaleString('en')} ev/s (Avro encode/decode included)`);
-    console.log(`ratio weft/raw produce ${(weft.produce / raw.produce).toFixed(2)}   consume ${(weft.consume / raw.consume).toFixed(2)}`);
+    const cycle = (r: { produce: number; consume: number }) => 1 / (1 / r.produce + 1 / r.consume);
+    console.log(
+      `ratio weft/raw produce ${(weft.produce / raw.produce).toFixed(2)}   consume ${(weft.consume / raw.consume).toFixed(2)}   ` +
+        `produce+consume cycle ${(cycle(weft) / cycle(raw)).toFixed(2)}`,
+    );
   } finally {
     await infra.stop();
   }

@@ -117,10 +117,11 @@ export class MessageConsumer<T> {
   private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     const labels = { topic, group: this.options.groupId };
+    let processed: string | undefined;
     for (let start = 0; start < batch.messages.length; start += this.maxBatchSize) {
-      if (!isRunning() || isStale()) return;
+      if (!isRunning() || isStale()) break;
       const slice = batch.messages.slice(start, start + this.maxBatchSize);
-      const decoded = await Promise.all(slice.map((m) => this.decode(topic, partition, m)));
+      const decoded = await this.decodeAll(topic, partition, slice);
       const good = decoded.filter((d): d is Extract<Decoded<T>, { ok: true }> => d.ok).map((d) => d.message);
       const undecodable = decoded.filter((d): d is Extract<Decoded<T>, { ok: false }> => !d.ok);
       for (const bad of undecodable) await this.deadLetter(bad.raw, bad.error, 1);
@@ -130,27 +131,59 @@ export class MessageConsumer<T> {
       timer();
       this.metrics.messagesIn.inc(labels, slice.length);
 
-      const last = slice[slice.length - 1].offset;
-      resolveOffset(last);
-      await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+      processed = slice[slice.length - 1].offset;
+      resolveOffset(processed);
+      await heartbeat();
+    }
+    // One commit per fetched batch: every slice before it has been handled (or dead-lettered) durably.
+    if (processed !== undefined) {
+      await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(processed) + 1n).toString() }]);
       this.metrics.lag.set(
         { ...labels, partition: String(partition) },
-        Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)),
+        Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(processed) - 1n)),
       );
-      await heartbeat();
     }
   }
 
-  private async decode(topic: string, partition: number, m: KafkaMessage): Promise<Decoded<T>> {
+  /** Decodes synchronously where the decoder can (cached schemas), awaiting only the messages that need a lookup. */
+  private async decodeAll(topic: string, partition: number, slice: KafkaMessage[]): Promise<Decoded<T>[]> {
+    const out: (Decoded<T> | Promise<Decoded<T>>)[] = slice.map((m) => this.decode(topic, partition, m));
+    return out.some((d) => d instanceof Promise) ? Promise.all(out) : (out as Decoded<T>[]);
+  }
+
+  private decode(topic: string, partition: number, m: KafkaMessage): Decoded<T> | Promise<Decoded<T>> {
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(m.headers ?? {})) {
-      if (v !== undefined) headers[k] = Array.isArray(v) ? v.map(String).join(',') : v.toString();
+    if (m.headers) {
+      for (const k in m.headers) {
+        const v = m.headers[k];
+        if (v !== undefined) headers[k] = Array.isArray(v) ? v.map(String).join(',') : v.toString();
+      }
     }
-    const raw: RawMessage = { topic, partition, offset: m.offset, key: m.key, value: m.value, headers, timestamp: Number(m.timestamp) };
+    const message = {
+      topic,
+      partition,
+      offset: m.offset,
+      key: m.key,
+      value: m.value,
+      headers,
+      timestamp: Number(m.timestamp),
+      data: undefined as unknown as T,
+    };
     try {
-      return { ok: true, message: { ...raw, data: await this.options.decode(raw) } };
+      const data = this.options.decode(message);
+      if (data instanceof Promise) {
+        return data.then(
+          (value): Decoded<T> => {
+            message.data = value;
+            return { ok: true, message };
+          },
+          (error: unknown): Decoded<T> => ({ ok: false, raw: message, error }),
+        );
+      }
+      message.data = data;
+      return { ok: true, message };
     } catch (error) {
-      return { ok: false, raw, error };
+      return { ok: false, raw: message, error };
     }
   }
 

@@ -12,18 +12,30 @@ export interface OutboundMessage {
 export interface ProducerOptions {
   /** Bytes that may wait for acknowledgement before `send` refuses with ProducerBufferFullError. */
   maxBufferedBytes?: number;
-  /** Messages per produce request at most. */
-  maxBatchMessages?: number;
+  /**
+   * Bytes per produce request at most. Sends are split and coalesced to stay under it, because the broker refuses
+   * a partition's record batch above its `message.max.bytes` (1 MiB by default).
+   */
+  maxRequestBytes?: number;
   metrics?: MessagingMetrics;
 }
 
+/** One `send` call: resolves when all its pieces are acknowledged, rejects on the first failure. */
 interface Pending {
-  topic: string;
-  messages: Message[];
-  bytes: number;
+  remaining: number;
+  failed: boolean;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
+
+interface Piece {
+  topic: string;
+  messages: Message[];
+  bytes: number;
+  owner: Pending;
+}
+
+const messageBytes = (m: OutboundMessage) => (m.value?.length ?? 0) + (m.key?.length ?? 0) + 64;
 
 /**
  * Idempotent producer (acks=all, one request in flight per broker, so retries cannot duplicate or reorder).
@@ -33,9 +45,9 @@ interface Pending {
 export class MessageProducer {
   private readonly producer: KafkaProducer;
   private readonly maxBufferedBytes: number;
-  private readonly maxBatchMessages: number;
+  private readonly maxRequestBytes: number;
   private readonly metrics: MessagingMetrics;
-  private queue: Pending[] = [];
+  private queue: Piece[] = [];
   private flushing: Promise<void> | null = null;
   private buffered = 0;
   private connected = false;
@@ -48,7 +60,7 @@ export class MessageProducer {
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     this.maxBufferedBytes = options.maxBufferedBytes ?? 64 * 1024 * 1024;
-    this.maxBatchMessages = options.maxBatchMessages ?? 10_000;
+    this.maxRequestBytes = options.maxRequestBytes ?? 900 * 1024;
     this.metrics = options.metrics ?? MessagingMetrics.for();
     this.producer.on(this.producer.events.DISCONNECT, () => {
       this.connected = false;
@@ -71,19 +83,26 @@ export class MessageProducer {
   /** Resolves when every message is acknowledged by the broker. */
   send(topic: string, messages: OutboundMessage[]): Promise<void> {
     if (!messages.length) return Promise.resolve();
-    const bytes = messages.reduce((n, m) => n + (m.value?.length ?? 0) + (m.key?.length ?? 0), 0);
+    const sizes = messages.map(messageBytes);
+    const bytes = sizes.reduce((a, b) => a + b, 0);
     if (this.buffered > 0 && this.buffered + bytes > this.maxBufferedBytes) {
       return Promise.reject(new ProducerBufferFullError(this.buffered, this.maxBufferedBytes));
     }
     this.buffered += bytes;
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({
-        topic,
-        bytes,
-        resolve,
-        reject,
-        messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers, partition: m.partition })),
+      const owner: Pending = { remaining: 0, failed: false, resolve, reject };
+      let piece: Piece = { topic, messages: [], bytes: 0, owner };
+      messages.forEach((m, i) => {
+        if (piece.messages.length && piece.bytes + sizes[i] > this.maxRequestBytes) {
+          this.queue.push(piece);
+          owner.remaining++;
+          piece = { topic, messages: [], bytes: 0, owner };
+        }
+        piece.messages.push({ key: m.key, value: m.value, headers: m.headers, partition: m.partition });
+        piece.bytes += sizes[i];
       });
+      this.queue.push(piece);
+      owner.remaining++;
       if (!this.flushing) this.flushing = this.flushLoop();
     });
   }
@@ -91,12 +110,12 @@ export class MessageProducer {
   private async flushLoop(): Promise<void> {
     try {
       while (this.queue.length) {
-        const batch: Pending[] = [];
-        let count = 0;
-        while (this.queue.length && (count === 0 || count + this.queue[0].messages.length <= this.maxBatchMessages)) {
-          const next = this.queue.shift() as Pending;
+        const batch: Piece[] = [];
+        let bytes = 0;
+        while (this.queue.length && (batch.length === 0 || bytes + this.queue[0].bytes <= this.maxRequestBytes)) {
+          const next = this.queue.shift() as Piece;
           batch.push(next);
-          count += next.messages.length;
+          bytes += next.bytes;
         }
         const byTopic = new Map<string, Message[]>();
         for (const p of batch) {
@@ -110,9 +129,17 @@ export class MessageProducer {
             topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
           });
           for (const [topic, messages] of byTopic) this.metrics.messagesOut.inc({ topic }, messages.length);
-          for (const p of batch) p.resolve();
+          for (const p of batch) {
+            if (--p.owner.remaining === 0 && !p.owner.failed) p.owner.resolve();
+          }
         } catch (err) {
-          for (const p of batch) p.reject(err);
+          for (const p of batch) {
+            p.owner.remaining--;
+            if (!p.owner.failed) {
+              p.owner.failed = true;
+              p.owner.reject(err);
+            }
+          }
         } finally {
           for (const p of batch) this.buffered -= p.bytes;
         }

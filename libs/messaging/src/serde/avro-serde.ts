@@ -48,6 +48,9 @@ export class AvroEncoder<T> {
  */
 export class AvroSerde {
   private readonly writerTypes = new Map<number, Promise<Type>>();
+  /** Types and resolvers already fetched, for the synchronous fast path. */
+  private readonly readyWriters = new Map<number, Type>();
+  private readonly readyResolvers = new Map<string, ReturnType<Type['createResolver']>>();
   private readonly resolvers = new Map<string, Promise<Type | ReturnType<Type['createResolver']>>>();
   private readonly readerIds = new WeakMap<Type, number>();
   private nextReaderId = 0;
@@ -65,7 +68,11 @@ export class AvroSerde {
   async writerType(schemaId: number): Promise<Type> {
     let type = this.writerTypes.get(schemaId);
     if (!type) {
-      type = this.registry.getSchemaById(schemaId).then((text) => Type.forSchema(JSON.parse(text) as Schema));
+      type = this.registry.getSchemaById(schemaId).then((text) => {
+        const parsed = Type.forSchema(JSON.parse(text) as Schema);
+        this.readyWriters.set(schemaId, parsed);
+        return parsed;
+      });
       type.catch(() => this.writerTypes.delete(schemaId));
       this.writerTypes.set(schemaId, type);
     }
@@ -76,13 +83,27 @@ export class AvroSerde {
    * Decodes a wire-format message. With `readerType`, the value is read in the reader's shape (schema evolution);
    * bytes that are not valid Avro for their schema raise a PermanentMessageError.
    */
-  async decode<T = unknown>(buffer: Buffer, readerType?: Type): Promise<T> {
+  decode<T = unknown>(buffer: Buffer, readerType?: Type): T | Promise<T> {
     const { schemaId, body } = readWireHeader(buffer);
+    const writer = this.readyWriters.get(schemaId);
+    if (writer) {
+      if (!readerType) return this.read<T>(schemaId, () => writer.fromBuffer(body));
+      const resolver = this.readyResolvers.get(`${schemaId}:${this.readerIds.get(readerType)}`);
+      if (resolver) return this.read<T>(schemaId, () => readerType.fromBuffer(body, resolver));
+    }
+    return this.decodeSlow<T>(schemaId, body, readerType);
+  }
+
+  private async decodeSlow<T>(schemaId: number, body: Buffer, readerType?: Type): Promise<T> {
     const writer = await this.writerType(schemaId);
+    if (!readerType) return this.read<T>(schemaId, () => writer.fromBuffer(body));
+    const resolver = (await this.resolver(schemaId, writer, readerType)) as ReturnType<Type['createResolver']>;
+    return this.read<T>(schemaId, () => readerType.fromBuffer(body, resolver));
+  }
+
+  private read<T>(schemaId: number, fn: () => unknown): T {
     try {
-      if (!readerType) return writer.fromBuffer(body) as T;
-      const resolver = await this.resolver(schemaId, writer, readerType);
-      return readerType.fromBuffer(body, resolver as ReturnType<Type['createResolver']>) as T;
+      return fn() as T;
     } catch (cause) {
       throw new PermanentMessageError(
         'avro_decode',
@@ -101,7 +122,9 @@ export class AvroSerde {
     const key = `${schemaId}:${readerId}`;
     let resolver = this.resolvers.get(key);
     if (!resolver) {
-      resolver = Promise.resolve(reader.createResolver(writer));
+      const created = reader.createResolver(writer);
+      this.readyResolvers.set(key, created);
+      resolver = Promise.resolve(created);
       this.resolvers.set(key, resolver);
     }
     return resolver;

@@ -38,7 +38,7 @@ export class TopicCodec<T> {
   }
 
   /** Decodes with the contract's type as reader schema, whatever compatible writer schema produced the bytes. */
-  decode(buffer: Buffer): Promise<T> {
+  decode(buffer: Buffer): T | Promise<T> {
     return this.serde.decode<T>(buffer, this.contract.valueType);
   }
 }
