@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { loadConfig, PlatformModule, type ServiceOptions } from '@weft/platform';
+import { BatchEntity } from './batches/batch.entity';
+import { BatchRunner } from './batches/batch-runner';
+import { BatchesController, registerUploadParser } from './batches/batches.controller';
+import { BatchesService } from './batches/batches.service';
 import { CollectionController } from './collection/collection.controller';
 import { registerCollectionBodyParser } from './collection/collection-body';
 import { ingestionConfigSchema, type IngestionConfig } from './config';
@@ -17,7 +21,7 @@ import { FieldGroupEntity, XdmSchemaEntity } from './xdm-schemas/xdm-schema.enti
 import { XdmSchemasController } from './xdm-schemas/xdm-schemas.controller';
 import { XdmSchemasService } from './xdm-schemas/xdm-schemas.service';
 
-const entities = [XdmSchemaEntity, FieldGroupEntity, DatasetEntity];
+const entities = [XdmSchemaEntity, FieldGroupEntity, DatasetEntity, BatchEntity];
 
 @Module({
   imports: [
@@ -29,8 +33,8 @@ const entities = [XdmSchemaEntity, FieldGroupEntity, DatasetEntity];
     }),
     TypeOrmModule.forFeature(entities),
   ],
-  controllers: [XdmSchemasController, DatasetsController, CollectionController, IngestErrorsController],
-  providers: [XdmSchemasService, DatasetsService, IngestErrorsService, IngestService, InboundConsumer],
+  controllers: [XdmSchemasController, DatasetsController, CollectionController, IngestErrorsController, BatchesController],
+  providers: [XdmSchemasService, DatasetsService, IngestErrorsService, IngestService, InboundConsumer, BatchesService, BatchRunner],
 })
 export class AppModule {}
 
@@ -41,6 +45,9 @@ export function ingestionServiceOptions(): ServiceOptions {
     module: AppModule,
     title: 'Weft ingestion',
     bodyLimit: config.INGEST_BODY_LIMIT,
-    configure: (app) => registerCollectionBodyParser(app, config.INGEST_BODY_LIMIT),
+    configure: (app) => {
+      registerCollectionBodyParser(app, config.INGEST_BODY_LIMIT);
+      registerUploadParser(app);
+    },
   };
 }

@@ -28,7 +28,8 @@ export type IngestErrorCode =
   | 'AVRO_DECODE'
   | 'CSV_PARSE'
   | 'CSV_RAGGED_ROW'
-  | 'MAPPING_FAILED';
+  | 'MAPPING_FAILED'
+  | 'UNSUPPORTED_FORMAT';
 
 export interface IngestError {
   /** Dotted path of the offending field; empty for the whole message. */
