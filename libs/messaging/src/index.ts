@@ -5,6 +5,7 @@ export * from './kafka/topics';
 export * from './producer/producer';
 export * from './consumer/backoff';
 export * from './consumer/dead-letter';
+export * from './consumer/dead-letter-replay';
 export * from './consumer/consumer';
 export * from './serde/registry-client';
 export * from './serde/avro-serde';

@@ -7,6 +7,7 @@ import { MessageProducer } from '../producer/producer';
 import { PermanentMessageError } from '../errors';
 import { MessageConsumer, type ConsumedMessage } from './consumer';
 import { DeadLetterHeaders } from './dead-letter';
+import { readDeadLetters, replayDeadLetters } from './dead-letter-replay';
 
 describe(MessageConsumer.name, () => {
   const kafka = createKafka({ clientId: uniqueName('consumer-it'), brokers: integrationEnv().kafkaBrokers });
@@ -69,6 +70,32 @@ describe(MessageConsumer.name, () => {
       [DeadLetterHeaders.attempts]: '3',
     });
     expect(dead.headers[DeadLetterHeaders.errorStack]).toContain('cannot handle poison');
+  });
+
+  it('lists dead letters with their error and replays them to the source topic once the cause is fixed', async () => {
+    const [topic] = await createTestTopics(['dlq-replay']);
+    const handled: string[] = [];
+    let fixed = false;
+    const sut = consume(topic, async (messages) => {
+      if (!fixed && messages.some((m) => m.data === 'needs-fix')) throw new PermanentMessageError('not_yet', 'cannot handle yet');
+      handled.push(...messages.map((m) => m.data));
+    });
+    await sut.start();
+    await send(topic, ['x', 'needs-fix']);
+    const letters = await expectEventually(async () => {
+      const all = await readDeadLetters(kafka, sut.groupId);
+      expect(all).toHaveLength(1);
+      return all;
+    });
+    expect(letters[0]).toMatchObject({
+      value: Buffer.from('needs-fix'),
+      error: { code: 'not_yet', message: 'cannot handle yet', attempts: 1 },
+      source: { topic, partition: 0, offset: '1', group: sut.groupId },
+    });
+
+    fixed = true;
+    expect(await replayDeadLetters(kafka, producer, sut.groupId)).toBe(1);
+    await expectEventually(() => expect(handled).toEqual(['x', 'needs-fix']));
   });
 
   it('dead-letters permanent errors and undecodable messages without retrying them', async () => {
