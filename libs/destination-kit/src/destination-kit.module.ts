@@ -1,7 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { topics } from '@weft/xdm';
-import { ActivationController } from './activation/activation.controller';
+import { activationController, catalogActivationTopics, type ActivationTopics } from './activation/activation.controller';
 import { ActivationService } from './activation/activation.service';
 import { ConnectionEntity } from './connections/connection.entity';
 import { ConnectionsController } from './connections/connections.controller';
@@ -40,10 +39,9 @@ export const destinationKitEntities = [
 export const destinationKitMigrations = [CreateDestinationTables1767300000000];
 
 /** Pass to `PlatformModule.forRoot({ messaging })`: the topics every connector consumes. */
-export const destinationKitMessaging = {
-  produces: [],
-  consumes: [topics.segmentMembership, topics.profileChanged],
-};
+export function destinationKitMessaging(topics: ActivationTopics = catalogActivationTopics) {
+  return { produces: [], consumes: [topics.segmentMembership, topics.profileChanged] };
+}
 
 /**
  * Everything a connector app shares: the admin API (/v1/connections, /v1/dataflows with runs and delivery log,
@@ -52,11 +50,13 @@ export const destinationKitMessaging = {
  */
 @Module({})
 export class DestinationKitModule {
-  static forRoot<S, C>(options: DestinationKitOptions<S, C>): DynamicModule {
+  static forRoot<S, C>(options: DestinationKitOptions<S, C> & { topics?: ActivationTopics }): DynamicModule {
     return {
       module: DestinationKitModule,
       imports: [TypeOrmModule.forFeature(destinationKitEntities)],
-      controllers: [ConnectionsController, DataflowsController, PoliciesController, DeadLettersController, ActivationController],
+      controllers: [ConnectionsController, DataflowsController, PoliciesController, DeadLettersController,
+        activationController(options.topics ?? catalogActivationTopics),
+      ],
       providers: [
         { provide: DESTINATION_KIT_OPTIONS, useValue: options },
         { provide: DESTINATION_TRANSPORT, useClass: options.transport },

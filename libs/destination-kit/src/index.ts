@@ -11,6 +11,7 @@ export * from './delivery/connection-worker';
 export * from './export/profile-document';
 export * from './export/prepare-export';
 // The Nest module a connector app imports.
+export { catalogActivationTopics, type ActivationTopics } from './activation/activation.controller';
 export * from './config';
 export * from './destination-kit.options';
 export { redactSecrets, secretValues } from './connections/connections.service';

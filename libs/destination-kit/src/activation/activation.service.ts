@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { PermanentMessageError } from '@weft/messaging';
 import type { ProfileChanged, SegmentMembership } from '@weft/xdm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { quotedSchema } from '../database/schema';
+import { queryRows, quotedSchema } from '../database/schema';
 import { DataflowRegistry } from '../dataflows/dataflow-registry';
 import type { DataflowEntity } from '../dataflows/dataflow.entity';
 import { prepareExport, type ProfileSnapshot } from '../export/prepare-export';
@@ -81,7 +81,8 @@ export class ActivationService {
     if (!latest.size) return [];
     const list = [...latest.values()];
     return this.dataSource.transaction(async (em) => {
-      const accepted: { profile_id: string; segment_id: string }[] = await em.query(
+      const accepted = await queryRows<{ profile_id: string; segment_id: string }>(
+        em,
         `INSERT INTO ${this.s}."membership_state" (profile_id, segment_id, status, last_qualification_time, version)
          SELECT p, s, st, to_timestamp(t::double precision / 1000), v
          FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[]) AS u(p, s, st, t, v)
@@ -134,7 +135,8 @@ export class ActivationService {
         await em.query(`DELETE FROM ${this.s}."profile_projection" WHERE profile_id = ANY($1::text[])`, [deleted.map((e) => e.profileId)]);
       }
       if (!live.length) return [];
-      const updated: { profile_id: string }[] = await em.query(
+      const updated = await queryRows<{ profile_id: string }>(
+        em,
         `INSERT INTO ${this.s}."profile_projection" (profile_id, version, attributes, identities, updated_at)
          SELECT p, v, a::jsonb, i::jsonb, now() FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) AS u(p, v, a, i)
          ON CONFLICT (profile_id) DO UPDATE

@@ -29,6 +29,8 @@ export class DeliveryScheduler implements OnApplicationBootstrap, OnApplicationS
   private timer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private shuttingDown = false;
+  /** Starts and stops of one connection run one after the other. */
+  private readonly queues = new Map<string, Promise<void>>();
   private readonly deliveries = metric(
     'weft_destination_deliveries_total',
     () => new Counter({ name: 'weft_destination_deliveries_total', help: 'Delivery attempts by outcome', labelNames: ['connection', 'outcome'] }),
@@ -70,7 +72,7 @@ export class DeliveryScheduler implements OnApplicationBootstrap, OnApplicationS
     this.shuttingDown = true;
     clearInterval(this.timer);
     clearInterval(this.pruneTimer);
-    await Promise.all([...this.workers.keys()].map((id) => this.stop(id)));
+    await Promise.all([...this.workers.keys()].map((id) => this.exclusive(id, () => this.stop(id))));
   }
 
   notify(connectionIds: readonly string[]): void {
@@ -83,19 +85,34 @@ export class DeliveryScheduler implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** Starts, restarts or stops the worker of one connection after it changed. */
-  async refresh(connectionId: string): Promise<void> {
-    const entity = await this.connections.find(connectionId).catch(() => null);
-    if (!entity) return this.stop(connectionId);
-    await this.start(entity.id, entity.updatedAt.getTime());
+  refresh(connectionId: string): Promise<void> {
+    return this.exclusive(connectionId, async () => {
+      const entity = await this.connections.find(connectionId).catch(() => null);
+      if (!entity) return this.stop(connectionId);
+      await this.start(entity.id, entity.updatedAt.getTime());
+    });
+  }
+
+  private exclusive(connectionId: string, task: () => Promise<void>): Promise<void> {
+    const previous = this.queues.get(connectionId) ?? Promise.resolve();
+    const next = previous.then(task, task);
+    const tail = next.catch(() => undefined);
+    this.queues.set(connectionId, tail);
+    void tail.then(() => {
+      if (this.queues.get(connectionId) === tail) this.queues.delete(connectionId);
+    });
+    return next;
   }
 
   private async sync(): Promise<void> {
     if (this.shuttingDown) return;
     const all = await this.connections.all();
     const live = new Set(all.map((c) => c.id));
-    for (const id of this.workers.keys()) if (!live.has(id)) await this.stop(id);
+    for (const id of [...this.workers.keys()]) if (!live.has(id)) await this.exclusive(id, () => this.stop(id));
     for (const c of all) {
-      if (this.workers.get(c.id)?.version !== c.updatedAt.getTime()) await this.start(c.id, c.updatedAt.getTime());
+      if (this.workers.get(c.id)?.version !== c.updatedAt.getTime()) {
+        await this.exclusive(c.id, () => this.start(c.id, c.updatedAt.getTime()));
+      }
     }
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { quotedSchema } from '../database/schema';
+import { queryRows, quotedSchema } from '../database/schema';
 import type { ClaimResult, ClaimedDelivery, DeliveryItem, DeliveryReport, DeliveryStore } from './delivery';
 
 interface OutboxRow {
@@ -62,7 +62,8 @@ export class PgDeliveryStore implements DeliveryStore {
   }
 
   async claimExpired(connectionId: string, leaseMs: number): Promise<ClaimedDelivery | null> {
-    const rows: OutboxRow[] = await this.dataSource.query(
+    const rows = await queryRows<OutboxRow>(
+      this.dataSource,
       `WITH target AS (
          SELECT delivery_id FROM ${this.s}."outbox"
          WHERE connection_id = $1 AND delivery_id IS NOT NULL AND lease_until < clock_timestamp()
