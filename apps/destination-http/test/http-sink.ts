@@ -38,16 +38,16 @@ export class HttpSink {
   ) {}
 
   static async start(tls?: { key: string; cert: string; ca: string }): Promise<HttpSink> {
-    let sink: HttpSink | undefined;
-    const handler = (req: IncomingMessage, res: ServerResponse) => sink?.handle(req, res);
+    const holder: { sink?: HttpSink } = {};
+    const handler = (req: IncomingMessage, res: ServerResponse) => holder.sink?.handle(req, res);
     const server = tls
       ? createHttpsServer({ key: tls.key, cert: tls.cert, ca: tls.ca, requestCert: true, rejectUnauthorized: true }, handler)
       : createHttpServer(handler);
     server.keepAliveTimeout = 60_000;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    sink = new HttpSink(server, `${tls ? 'https' : 'http'}://127.0.0.1:${port}/hook`);
-    return sink;
+    holder.sink = new HttpSink(server, `${tls ? 'https' : 'http'}://127.0.0.1:${port}/hook`);
+    return holder.sink;
   }
 
   /** Documents of accepted requests, first acceptance per key, in arrival order. */
