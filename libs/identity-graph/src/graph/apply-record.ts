@@ -43,6 +43,11 @@ export interface RemovedIdentity {
   reason: IdentityRemovalReason;
 }
 
+/**
+ * What one record did. A consumer that keeps data per profile id applies it in this order: detach
+ * `removedIdentities` from the graphs they left, move the identities of each split part to that part's
+ * graph, then fold every `absorbed` graph of each merge into its `survivor`.
+ */
 export interface ApplyRecordResult {
   validation: RecordValidation;
   /** The graphs that replace every graph of the input component, sorted by anchor. */
