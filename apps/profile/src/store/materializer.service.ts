@@ -107,23 +107,25 @@ export class Materializer implements OnModuleInit, OnModuleDestroy {
     if (!ids.length) return [];
     const policy = await this.policies.getDefault();
     const merge = attributeMergeOf(policy);
-    const [fragmentRows, identityRows, oldRows, counts] = await Promise.all([
-      sql.query<FragmentRow>(
-        'SELECT profile_id, dataset_id, primary_identity, attributes, ts, received_at FROM fragments WHERE profile_id = ANY($1)',
-        [ids],
-      ),
-      sql.query<{ profile_id: string; namespace: string; id: string; is_primary: boolean }>(
-        'SELECT profile_id, namespace, id, is_primary FROM identities WHERE profile_id = ANY($1)',
-        [ids],
-      ),
-      sql.query<ProfileRow>('SELECT profile_id, attributes, identities, flags, event_count FROM profiles WHERE profile_id = ANY($1)', [ids]),
-      options.recount
-        ? sql.query<{ profile_id: string; n: number }>(
-            'SELECT profile_id, count(*)::int AS n FROM events WHERE profile_id = ANY($1) GROUP BY profile_id',
-            [ids],
-          )
-        : Promise.resolve({ rows: [] as { profile_id: string; n: number }[] }),
-    ]);
+    // One client runs one statement at a time, so these run in sequence.
+    const fragmentRows = await sql.query<FragmentRow>(
+      'SELECT profile_id, dataset_id, primary_identity, attributes, ts, received_at FROM fragments WHERE profile_id = ANY($1)',
+      [ids],
+    );
+    const identityRows = await sql.query<{ profile_id: string; namespace: string; id: string; is_primary: boolean }>(
+      'SELECT profile_id, namespace, id, is_primary FROM identities WHERE profile_id = ANY($1)',
+      [ids],
+    );
+    const oldRows = await sql.query<ProfileRow>(
+      'SELECT profile_id, attributes, identities, flags, event_count FROM profiles WHERE profile_id = ANY($1)',
+      [ids],
+    );
+    const counts = options.recount
+      ? await sql.query<{ profile_id: string; n: number }>(
+          'SELECT profile_id, count(*)::int AS n FROM events WHERE profile_id = ANY($1) GROUP BY profile_id',
+          [ids],
+        )
+      : { rows: [] as { profile_id: string; n: number }[] };
     const fragmentsOf = groupBy(fragmentRows.rows, (r) => r.profile_id);
     const identitiesOf = groupBy(identityRows.rows, (r) => r.profile_id);
     const old = new Map(oldRows.rows.map((r) => [r.profile_id, r]));
