@@ -140,7 +140,7 @@ export class PostgresGraphStore {
     });
 
     const keys = uniqueIdentities([...linking.flatMap((c) => c.identities), ...lookups.map((l) => l.identity)]);
-    const rows = await this.readIdentities(this.pool, keys);
+    const rows = await this.readSightings(keys);
     for (const { index, identity } of lookups) {
       const row = rows.get(identityKey(identity));
       resolutions[index] = { profileId: row?.graphId ?? soloProfileId(identity), primary: identity };
@@ -457,29 +457,34 @@ export class PostgresGraphStore {
     return changes;
   }
 
+  /**
+   * Time refreshes of the fast path, in one transaction. The planner is kept on the primary-key indexes: left to
+   * itself it hashes the whole table to update a few thousand rows.
+   */
   private async refreshTimes(identities: { identity: Identity; at: Date }[], links: Link[]): Promise<void> {
+    if (!identities.length && !links.length) return;
     identities.sort((x, y) => compareIdentities(x.identity, y.identity));
-    if (identities.length) {
-      await this.retryDeadlock(() =>
-        this.pool.query(
+    links.sort((x, y) => compareIdentities(x.a, y.a) || compareIdentities(x.b, y.b));
+    await this.inTransaction(async (client) => {
+      await client.query(`SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`);
+      if (identities.length) {
+        await client.query(
           `UPDATE ${this.t('identities')} AS i SET "last_seen" = u."at"
            FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u("namespace", "id", "at")
            WHERE i."namespace" = u."namespace" AND i."id" = u."id" AND i."last_seen" < u."at"`,
           [identities.map((r) => r.identity.namespace), identities.map((r) => r.identity.id), identities.map((r) => r.at)],
-        ),
-      );
-    }
-    if (links.length) {
-      await this.retryDeadlock(() =>
-        this.pool.query(
+        );
+      }
+      if (links.length) {
+        await client.query(
           `UPDATE ${this.t('links')} AS l SET "at" = u."at"
            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS u("a_namespace", "a_id", "b_namespace", "b_id", "at")
            WHERE l."a_namespace" = u."a_namespace" AND l."a_id" = u."a_id" AND l."b_namespace" = u."b_namespace"
              AND l."b_id" = u."b_id" AND l."at" < u."at"`,
           [links.map((l) => l.a.namespace), links.map((l) => l.a.id), links.map((l) => l.b.namespace), links.map((l) => l.b.id), links.map((l) => l.at)],
-        ),
-      );
-    }
+        );
+      }
+    });
   }
 
   private isNewer(at: Date, stored: Date): boolean {
@@ -496,6 +501,20 @@ export class PostgresGraphStore {
       [identities.map((i) => i.namespace), identities.map((i) => i.id)],
     );
     for (const raw of rows) found.set(identityKey(raw), toRow(raw));
+    return found;
+  }
+
+  /** The fast path's read: graph and last-seen time of each identity, times as numbers (cheaper to decode). */
+  private async readSightings(identities: readonly Identity[]): Promise<Map<string, { graphId: string | null; lastSeen: Date }>> {
+    const found = new Map<string, { graphId: string | null; lastSeen: Date }>();
+    if (!identities.length) return found;
+    const { rows } = await this.pool.query<{ namespace: string; id: string; graph_id: string | null; last_seen: number }>(
+      `SELECT i."namespace", i."id", i."graph_id", (extract(epoch FROM i."last_seen") * 1000)::float8 AS "last_seen"
+       FROM unnest($1::text[], $2::text[]) AS k("namespace", "id")
+       JOIN ${this.t('identities')} i ON i."namespace" = k."namespace" AND i."id" = k."id"`,
+      [identities.map((i) => i.namespace), identities.map((i) => i.id)],
+    );
+    for (const r of rows) found.set(identityKey(r), { graphId: r.graph_id, lastSeen: new Date(r.last_seen) });
     return found;
   }
 
@@ -555,16 +574,6 @@ export class PostgresGraphStore {
         if (!isRetryable(err) || attempt >= MAX_ATTEMPTS) throw err;
       } finally {
         client.release();
-      }
-    }
-  }
-
-  private async retryDeadlock<T>(work: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await work();
-      } catch (err) {
-        if (!isRetryable(err) || attempt >= MAX_ATTEMPTS) throw err;
       }
     }
   }

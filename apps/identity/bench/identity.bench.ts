@@ -1,0 +1,158 @@
+// npm run bench:identity — the identity service's hot path on real Kafka and Postgres: IngestEnvelopes are read from a
+// topic in batches, stitched by the Postgres graph store, and published as ResolvedEnvelopes (one call per batch),
+// exactly as the service's consumer does. Prints resolved events/s, links/s, p99 lookup latency and graph sizes.
+import { benchInfra, uniqueName } from '@weft/testing';
+import { MessagingClient, type ConsumedMessage, type TopicContract } from '@weft/messaging';
+import { topics, type IngestEnvelope, type ResolvedEnvelope } from '@weft/xdm';
+import type { Identity } from '@weft/identity-graph';
+import { graphStoreDatabase } from '../test/graph-store.fixture';
+import { effectiveGraphConfig } from '../src/identity-rules/effective-config';
+import { DEFAULT_IDENTITY_RULES, STANDARD_NAMESPACES } from '../src/namespaces/standard-namespaces';
+import { toResolved } from '../src/graph/identity-resolver.service';
+import type { Resolution } from '../src/graph/postgres-graph-store';
+
+const PEOPLE = Number(process.env['BENCH_PEOPLE'] ?? 50_000);
+const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 200_000);
+const LOOKUPS = 5_000;
+const BATCH = 1_000;
+
+let seed = 42;
+const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+const pick = (n: number) => Math.floor(random() * n);
+const crm = (p: number): Identity => ({ namespace: 'CRMID', id: `crm-${p}` });
+const email = (p: number): Identity => ({ namespace: 'Email', id: `person${p}@example.com` });
+const ecid = (p: number, k: number): Identity => ({ namespace: 'ECID', id: `${String(p).padStart(9, '0')}${String(k).padStart(10, '0')}`.padStart(38, '1') });
+const gaid = (d: number): Identity => ({ namespace: 'GAID', id: `gaid-${d}` });
+
+const start = Date.UTC(2025, 0, 1);
+let clock = start;
+let envelopeSeq = 0;
+function envelope(identities: Identity[]): IngestEnvelope {
+  clock += 5;
+  return {
+    id: `bench-${++envelopeSeq}`,
+    datasetId: 'bench-dataset',
+    schemaId: 'bench-schema',
+    kind: 'event',
+    timestamp: clock,
+    receivedAt: clock,
+    identities: identities.map((i) => ({ ...i, authenticatedState: 'ambiguous', primary: false })),
+    primaryIdentity: null,
+    source: 'kafka',
+    batchId: null,
+    payloadSchemaId: null,
+    payload: JSON.stringify({ eventType: 'web.webpagedetails.pageViews', web: { webPageDetails: { URL: 'https://shop.example.com/p/1', name: 'Product page' } } }),
+  };
+}
+
+/** The mix: 93% known identities (cookie alone, or cookie with the person's CRM id), 5% a new cookie linked to a known person, 1% a new device, 1% merges of a device graph into a person. */
+function measuredEvent(): { value: IngestEnvelope; kind: string } {
+  const p = pick(PEOPLE);
+  const roll = random();
+  if (roll < 0.6) return { value: envelope([ecid(p, 0)]), kind: 'known' };
+  if (roll < 0.93) return { value: envelope([ecid(p, pick(2)), crm(p)]), kind: 'known' };
+  if (roll < 0.98) return { value: envelope([ecid(p, 2 + pick(1_000_000)), crm(p)]), kind: 'newLink' };
+  if (roll < 0.99) return { value: envelope([gaid(1_000_000 + pick(1_000_000_000)), ecid(p, 0)]), kind: 'newLink' };
+  const owner = pick(PEOPLE / 10) * 10;
+  return { value: envelope([crm(owner), gaid(owner)]), kind: 'merge' };
+}
+
+async function main() {
+  const infra = await benchInfra();
+  const db = await graphStoreDatabase();
+  const store = db.store({ timeResolutionMs: 60_000 });
+  const config = effectiveGraphConfig(STANDARD_NAMESPACES, DEFAULT_IDENTITY_RULES);
+  const messaging = new MessagingClient({ clientId: 'bench-identity', brokers: infra.kafkaBrokers, schemaRegistryUrl: infra.schemaRegistryUrl });
+  const input: TopicContract<IngestEnvelope> = { ...topics.ingestAccepted, name: uniqueName('bench.identity.in') };
+  const output: TopicContract<ResolvedEnvelope> = { ...topics.identityResolved, name: uniqueName('bench.identity.out') };
+  await messaging.provision([input, output]);
+  await messaging.connect();
+
+  try {
+    // Population: every person with CRM id, email and two cookies; every 10th also has a device graph of its own
+    // (GAID + cookie) that the merge events later fold into the person.
+    let t = Date.now();
+    for (let p0 = 0; p0 < PEOPLE; p0 += BATCH) {
+      const records = [];
+      for (let p = p0; p < Math.min(PEOPLE, p0 + BATCH); p++) {
+        records.push({ at: new Date(clock++), identities: [crm(p), email(p), ecid(p, 0), ecid(p, 1)] });
+        if (p % 10 === 0) records.push({ at: new Date(clock++), identities: [gaid(p), ecid(p, 9)] });
+      }
+      await store.resolveBatch(records, config);
+    }
+    const seedMs = Date.now() - t;
+    console.log(`population: ${PEOPLE} people (${Math.round(PEOPLE * 1.1 * 6 / (seedMs / 1000))} new links/s while building, ${seedMs} ms)`);
+
+    const kinds = new Map<string, number>();
+    let links = 0;
+    const produced: IngestEnvelope[] = [];
+    for (let i = 0; i < EVENTS; i++) {
+      const { value, kind } = measuredEvent();
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+      links += (value.identities.length * (value.identities.length - 1)) / 2;
+      produced.push(value);
+    }
+    for (let i = 0; i < produced.length; i += 10_000) {
+      await messaging.publish(input, produced.slice(i, i + 10_000).map((value) => ({ key: `${value.identities[0].namespace}:${value.identities[0].id}`, value })));
+    }
+    console.log(`mix: ${[...kinds].map(([k, n]) => `${k} ${((100 * n) / EVENTS).toFixed(1)}%`).join(', ')}`);
+
+    let resolved = 0;
+    let changes = 0;
+    let done: () => void = () => undefined;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    t = Date.now();
+    const consumer = await messaging.topicConsumer(input, {
+      groupId: uniqueName('bench.identity'),
+      maxBatchSize: BATCH,
+      handle: async (batch: ConsumedMessage<IngestEnvelope>[]) => {
+        const result = await store.resolveBatch(
+          batch.map((m) => ({ id: m.data.id, at: new Date(m.data.timestamp), identities: m.data.identities })),
+          config,
+        );
+        changes += result.changes;
+        const values = batch.map((m, i) => toResolved(m.data, result.resolutions[i] as Extract<Resolution, { primary: Identity }>));
+        await messaging.publish(output, values.map((value) => ({ key: value.profileId, value })));
+        resolved += batch.length;
+        if (resolved >= EVENTS) done();
+      },
+    });
+    await consumer.start();
+    await finished;
+    const ms = Date.now() - t;
+    await consumer.stop();
+    console.log(
+      `resolved ${EVENTS} events in ${ms} ms: ${Math.round(EVENTS / (ms / 1000))} events/s, ${Math.round(links / (ms / 1000))} links/s ` +
+        `(Kafka in → Postgres → Kafka out; ${changes} graph changes)`,
+    );
+
+    const latencies: number[] = [];
+    for (let i = 0; i < LOOKUPS; i++) {
+      const p = pick(PEOPLE);
+      const t0 = process.hrtime.bigint();
+      await store.findByIdentity(random() < 0.5 ? email(p) : ecid(p, 0));
+      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    latencies.sort((x, y) => x - y);
+    const q = (f: number) => latencies[Math.min(latencies.length - 1, Math.floor(f * latencies.length))].toFixed(2);
+    console.log(`graph lookup (identity → profile id, identities, links): p50 ${q(0.5)} ms, p99 ${q(0.99)} ms over ${LOOKUPS}`);
+
+    const { rows } = await db.pools[0].query<{ size: number; graphs: string }>(
+      `SELECT size, count(*) AS graphs FROM (SELECT count(*)::int AS size FROM "${db.schema.name}"."identities" WHERE "graph_id" IS NOT NULL GROUP BY "graph_id") g GROUP BY size ORDER BY size`,
+    );
+    const total = rows.reduce((n, r) => n + Number(r.graphs), 0);
+    console.log(`graphs: ${total}; identities per graph: ${rows.map((r) => `${r.size}: ${r.graphs}`).join(', ')}`);
+  } finally {
+    await messaging.close();
+    await db.close();
+    await infra.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
