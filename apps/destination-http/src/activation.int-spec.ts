@@ -3,6 +3,9 @@ import { RunningDestinationHttp } from '../test/destination-http-app';
 import { attributesOf, membership, newProfileId, newSegmentId, profileChanged } from '../test/envelopes';
 import { HttpSink } from '../test/http-sink';
 
+
+jest.setTimeout(30_000);
+
 describe('HTTP destination activation', () => {
   let sut: RunningDestinationHttp;
   let sink: HttpSink;
@@ -146,6 +149,13 @@ describe('HTTP destination activation', () => {
     const profileId = newProfileId();
     await sut.dataflow({ connectionId, segmentIds: [segmentId], sendAttributeChanges: true });
     await sut.publishProfiles([profileChanged(profileId, attributesOf('ada'))]);
+    await expectEventually(async () => {
+      const rows = await sut.app.get('WEFT_DATA_SOURCE').query(
+        `SELECT 1 FROM "${sut.schema.name}"."profile_projection" WHERE profile_id = $1`,
+        [profileId],
+      );
+      expect(rows).toHaveLength(1);
+    });
     await sut.publishMemberships([membership(profileId, segmentId, 'realized')]);
     await expectEventually(() => expect(sink.forSegment(segmentId)).toHaveLength(1));
 

@@ -11,6 +11,9 @@ const delivery = {
   retry: { maxAttempts: 6, initialDelayMs: 50, maxDelayMs: 400, maxRetryAfterMs: 5_000 },
 };
 
+
+jest.setTimeout(30_000);
+
 describe('HTTP destination under endpoint faults', () => {
   let sut: RunningDestinationHttp;
   const sinks: HttpSink[] = [];
