@@ -22,16 +22,17 @@ export class ProfileStore {
 
   async applyResolved(envelopes: readonly ResolvedEnvelope[]): Promise<void> {
     if (!envelopes.length) return;
-    const { rows: redirects } = await this.db.query<{ from_id: string; to_id: string }>(
-      'SELECT from_id, to_id FROM profile_redirects WHERE from_id = ANY($1)',
-      [[...new Set(envelopes.map((e) => e.profileId))]],
-    );
-    const redirectOf = new Map(redirects.map((r) => [r.from_id, r.to_id]));
-    const batch = foldResolvedBatch(envelopes, (id) => redirectOf.get(id) ?? id);
-    await this.partitions.ensure(this.db, batch.events.map((e) => e.timestamp));
+    await this.partitions.ensure(this.db, envelopes.filter((e) => e.kind === 'event').map((e) => e.timestamp));
 
     await this.db.transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock_shared($1)', [PROFILE_MOVE_LOCK]);
+      // Read under the lock: a merge applied meanwhile has committed its redirects by now.
+      const { rows: redirects } = await client.query<{ from_id: string; to_id: string }>(
+        'SELECT from_id, to_id FROM profile_redirects WHERE from_id = ANY($1)',
+        [[...new Set(envelopes.map((e) => e.profileId))]],
+      );
+      const redirectOf = new Map(redirects.map((r) => [r.from_id, r.to_id]));
+      const batch = foldResolvedBatch(envelopes, (id) => redirectOf.get(id) ?? id);
       const touched = new Set<string>();
       await this.writeFragments(client, batch.fragments, touched);
       const newEvents = await this.writeEvents(client, batch, touched);
