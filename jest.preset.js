@@ -22,6 +22,8 @@ function project(projectDir, opts = {}) {
       '^.+\\.(t|j)s$': ['@swc/jest', { ...require('./swc.jest.js') }],
     },
     moduleNameMapper,
+    // ESM-only packages reached through CommonJS requires (Node loads them natively; jest needs them transformed).
+    transformIgnorePatterns: ['/node_modules/(?!(content-disposition)/)'],
     moduleFileExtensions: ['ts', 'js', 'json'],
     testMatch: ['<rootDir>/**/*.spec.ts', '<rootDir>/**/*.int-spec.ts'],
     ...opts,
