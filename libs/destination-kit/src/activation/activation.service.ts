@@ -80,43 +80,73 @@ export class ActivationService {
     }
     if (!latest.size) return [];
     const list = [...latest.values()];
-    return this.dataSource.transaction(async (em) => {
-      const accepted = await queryRows<{ profile_id: string; segment_id: string }>(
-        em,
-        `INSERT INTO ${this.s}."membership_state" (profile_id, segment_id, status, last_qualification_time, version)
+    // Documents are prepared for every candidate first (a read, outside any transaction); one statement then records
+    // the new statuses and keeps only the candidates whose status really changed (newer version), writing their
+    // documents and run counters atomically: a redelivered or older event changes nothing.
+    const projections = await this.projections(this.dataSource.manager, [...new Set(list.map((e) => e.profileId))]);
+    const work = { profile: [] as string[], segment: [] as string[], dataflow: [] as string[], connection: [] as string[], document: [] as (string | null)[], reason: [] as (string | null)[] };
+    for (const event of list) {
+      const profile = projections.get(event.profileId) ?? {
+        attributes: event.attributes ? parseJson(event.attributes, 'SegmentMembership.attributes') : {},
+        identities: event.identities,
+      };
+      const membership: MembershipEntry = { segmentId: event.segmentId, status: event.status, lastQualificationTime: event.lastQualificationTime };
+      for (const flow of this.registry.forSegment(event.segmentId)) {
+        const prepared = prepareExport(flow, profile, [membership]);
+        work.profile.push(event.profileId);
+        work.segment.push(event.segmentId);
+        work.dataflow.push(flow.id);
+        work.connection.push(flow.connectionId);
+        work.document.push('document' in prepared ? prepared.document : null);
+        work.reason.push('excluded' in prepared ? prepared.excluded : null);
+      }
+    }
+    const queued = await queryRows<{ connection_id: string }>(
+      this.dataSource,
+      `WITH accepted AS (
+         INSERT INTO ${this.s}."membership_state" (profile_id, segment_id, status, last_qualification_time, version)
          SELECT p, s, st, to_timestamp(t::double precision / 1000), v
          FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[]) AS u(p, s, st, t, v)
          ON CONFLICT (profile_id, segment_id) DO UPDATE
            SET status = excluded.status, last_qualification_time = excluded.last_qualification_time, version = excluded.version
            WHERE membership_state.version < excluded.version
-         RETURNING profile_id, segment_id`,
-        [
-          list.map((e) => e.profileId),
-          list.map((e) => e.segmentId),
-          list.map((e) => e.status),
-          list.map((e) => e.lastQualificationTime),
-          list.map((e) => e.version),
-        ],
-      );
-      if (!accepted.length) return [];
-      const changed = accepted.map((r) => latest.get(key(r.profile_id, r.segment_id)) as SegmentMembership);
-      const projections = await this.projections(em, [...new Set(changed.map((e) => e.profileId))]);
-      const out = new Enqueue();
-      for (const event of changed) {
-        const profile = projections.get(event.profileId) ?? {
-          attributes: event.attributes ? parseJson(event.attributes, 'SegmentMembership.attributes') : {},
-          identities: event.identities,
-        };
-        const membership: MembershipEntry = {
-          segmentId: event.segmentId,
-          status: event.status,
-          lastQualificationTime: event.lastQualificationTime,
-        };
-        for (const flow of this.registry.forSegment(event.segmentId)) out.add(flow, event.profileId, profile, [membership]);
-      }
-      await this.write(em, out);
-      return [...new Set(out.connectionIds)];
-    });
+         RETURNING profile_id, segment_id
+       ), chosen AS (
+         SELECT w.* FROM unnest($6::text[], $7::text[], $8::uuid[], $9::uuid[], $10::text[], $11::text[]) WITH ORDINALITY AS w(p, s, d, c, doc, reason, n)
+         JOIN accepted a ON a.profile_id = w.p AND a.segment_id = w.s
+       ), queued AS (
+         INSERT INTO ${this.s}."outbox" (connection_id, dataflow_id, profile_id, document)
+         SELECT c, d, p, doc FROM chosen WHERE doc IS NOT NULL ORDER BY n
+         RETURNING connection_id
+       ), reasons AS (
+         SELECT d, jsonb_object_agg(reason, k) AS er
+         FROM (SELECT d, reason, count(*) AS k FROM chosen WHERE reason IS NOT NULL GROUP BY d, reason) AS r GROUP BY d
+       ), runs AS (
+         INSERT INTO ${this.s}."dataflow_runs" (dataflow_id, window_start, received, excluded_total, excluded_reasons)
+         SELECT c.d, date_trunc('hour', now()), count(*), count(*) FILTER (WHERE c.reason IS NOT NULL), coalesce(min(r.er::text), '{}')::jsonb
+         FROM chosen c LEFT JOIN reasons r ON r.d = c.d GROUP BY c.d ORDER BY c.d
+         ON CONFLICT (dataflow_id, window_start) DO UPDATE SET
+           received = dataflow_runs.received + excluded.received,
+           excluded_total = dataflow_runs.excluded_total + excluded.excluded_total,
+           excluded_reasons = ${this.s}."add_counts"(dataflow_runs.excluded_reasons, excluded.excluded_reasons),
+           updated_at = now()
+       )
+       SELECT DISTINCT connection_id FROM queued`,
+      [
+        list.map((e) => e.profileId),
+        list.map((e) => e.segmentId),
+        list.map((e) => e.status),
+        list.map((e) => e.lastQualificationTime),
+        list.map((e) => e.version),
+        work.profile,
+        work.segment,
+        work.dataflow,
+        work.connection,
+        work.document,
+        work.reason,
+      ],
+    );
+    return queued.map((r) => r.connection_id);
   }
 
   /** Keeps the attribute projection; with `sendAttributeChanges`, also exports mapped-attribute changes of members. */
@@ -193,7 +223,7 @@ export class ActivationService {
     return [...new Set(out.connectionIds)];
   }
 
-  private async projections(em: EntityManager, profileIds: string[]): Promise<Map<string, ProfileSnapshot>> {
+  private async projections(em: Pick<EntityManager, 'query'>, profileIds: string[]): Promise<Map<string, ProfileSnapshot>> {
     const rows: { profile_id: string; attributes: unknown; identities: ProfileIdentityRef[] }[] = await em.query(
       `SELECT profile_id, attributes, identities FROM ${this.s}."profile_projection" WHERE profile_id = ANY($1::text[])`,
       [profileIds],
