@@ -114,7 +114,7 @@ const common = {
 
 try {
   for (const [i, service] of services.entries()) {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(root, 'apps', service.name, 'src/main.ts')], {
+    const child = spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', '-r', '@swc-node/register', path.join(root, 'apps', service.name, 'src/main.ts')], {
       cwd: root,
       env: { ...common, PORT: String(service.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
