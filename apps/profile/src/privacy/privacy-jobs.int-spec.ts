@@ -49,7 +49,9 @@ describe(PrivacyJobsService.name, () => {
       event(device).id(`${name}-evt-${run}`).identity('ECID', `ecid-${name}-${run}`).document({ eventType: 'web.webpagedetails.pageViews' }).build(),
     ]);
     await publish(client, topics.identityGraph, [mergeChange(profileId, [device])], () => profileId);
-    await expectEventually(async () => expect((await sut.lookup('ECID', `ecid-${name}-${run}`)).body.profileId).toBe(profileId));
+    await expectEventually(async () =>
+      expect((await sut.lookup('ECID', `ecid-${name}-${run}`)).body).toMatchObject({ profileId, eventCount: 1, attributes: { person: { name: { firstName: name } } } }),
+    );
     return { profileId, identities: [{ namespace: 'Email', id: email(name) }, { namespace: 'ECID', id: `ecid-${name}-${run}` }] };
   }
 

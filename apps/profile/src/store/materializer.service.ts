@@ -26,6 +26,11 @@ export interface RecomputeOptions {
   newEvents?: ReadonlyMap<string, number>;
   /** Count the profiles' events again (after data moved between profiles). */
   recount?: boolean;
+  /**
+   * Profiles whose fragments and identities did not change (they only gained events): their merged attributes are
+   * taken from the materialized row instead of being merged again.
+   */
+  eventsOnly?: ReadonlySet<string>;
 }
 
 interface FragmentRow {
@@ -108,18 +113,25 @@ export class Materializer implements OnModuleInit, OnModuleDestroy {
     const policy = await this.policies.getDefault();
     const merge = attributeMergeOf(policy);
     // One client runs one statement at a time, so these run in sequence.
-    const fragmentRows = await sql.query<FragmentRow>(
-      'SELECT profile_id, dataset_id, primary_identity, attributes, ts, received_at FROM fragments WHERE profile_id = ANY($1)',
-      [ids],
-    );
-    const identityRows = await sql.query<{ profile_id: string; namespace: string; id: string; is_primary: boolean }>(
-      'SELECT profile_id, namespace, id, is_primary FROM identities WHERE profile_id = ANY($1)',
-      [ids],
-    );
     const oldRows = await sql.query<ProfileRow>(
       'SELECT profile_id, attributes, identities, flags, event_count FROM profiles WHERE profile_id = ANY($1)',
       [ids],
     );
+    const old = new Map(oldRows.rows.map((r) => [r.profile_id, r]));
+    const eventsOnly = options.recount ? new Set<string>() : new Set(ids.filter((id) => options.eventsOnly?.has(id) && old.has(id)));
+    const toMerge = ids.filter((id) => !eventsOnly.has(id));
+    const fragmentRows = toMerge.length
+      ? await sql.query<FragmentRow>(
+          'SELECT profile_id, dataset_id, primary_identity, attributes, ts, received_at FROM fragments WHERE profile_id = ANY($1)',
+          [toMerge],
+        )
+      : { rows: [] as FragmentRow[] };
+    const identityRows = toMerge.length
+      ? await sql.query<{ profile_id: string; namespace: string; id: string; is_primary: boolean }>(
+          'SELECT profile_id, namespace, id, is_primary FROM identities WHERE profile_id = ANY($1)',
+          [toMerge],
+        )
+      : { rows: [] };
     const counts = options.recount
       ? await sql.query<{ profile_id: string; n: number }>(
           'SELECT profile_id, count(*)::int AS n FROM events WHERE profile_id = ANY($1) GROUP BY profile_id',
@@ -128,15 +140,22 @@ export class Materializer implements OnModuleInit, OnModuleDestroy {
       : { rows: [] as { profile_id: string; n: number }[] };
     const fragmentsOf = groupBy(fragmentRows.rows, (r) => r.profile_id);
     const identitiesOf = groupBy(identityRows.rows, (r) => r.profile_id);
-    const old = new Map(oldRows.rows.map((r) => [r.profile_id, r]));
     const counted = new Map(counts.rows.map((r) => [r.profile_id, r.n]));
 
     const upserts: { id: string; profile: MergedProfile; paths: string[] }[] = [];
+    const counters: { id: string; profile: MergedProfile; paths: string[] }[] = [];
     const deletions: string[] = [];
     for (const id of ids) {
       const before = old.get(id);
       const newEvents = options.newEvents?.get(id) ?? 0;
       const eventCount = options.recount ? (counted.get(id) ?? 0) : (before?.event_count ?? 0) + newEvents;
+      if (before && eventsOnly.has(id)) {
+        if (newEvents === 0) continue;
+        const flags = guardrailFlags(before.identities.length, eventCount, this.limits);
+        const profile: MergedProfile = { attributes: before.attributes, identities: before.identities, flags, eventCount };
+        counters.push({ id, profile, paths: flags.join() === before.flags.join() ? ['events'] : ['events', 'flags'] });
+        continue;
+      }
       const fragments = (fragmentsOf.get(id) ?? []).map(fragmentFromRow);
       const identities = sortIdentities((identitiesOf.get(id) ?? []).map((r) => ({ namespace: r.namespace, id: r.id, primary: r.is_primary })));
       if (!fragments.length && !identities.length && eventCount === 0) {
@@ -157,7 +176,18 @@ export class Materializer implements OnModuleInit, OnModuleDestroy {
       if (paths.length) upserts.push({ id, profile, paths });
     }
 
-    const messages: ProfileChanged[] = [];
+    const written = new Map<string, { version: string; updated_at: Date }>();
+    if (counters.length) {
+      // Only the event count (and flags) changed: no need to rewrite the attributes.
+      const { rows } = await sql.query<{ profile_id: string; version: string; updated_at: Date }>(
+        `UPDATE profiles AS p SET version = nextval('profile_version_seq'), event_count = t.event_count, flags = t.flags::text[], updated_at = now()
+         FROM unnest($1::text[], $2::int[], $3::text[]) AS t(id, event_count, flags)
+         WHERE p.profile_id = t.id
+         RETURNING p.profile_id, p.version, p.updated_at`,
+        [counters.map((c) => c.id), counters.map((c) => c.profile.eventCount), counters.map((c) => `{${c.profile.flags.join(',')}}`)],
+      );
+      for (const r of rows) written.set(r.profile_id, r);
+    }
     if (upserts.length) {
       const { rows } = await sql.query<{ profile_id: string; version: string; updated_at: Date }>(
         `INSERT INTO profiles AS p (profile_id, version, merge_policy_id, attributes, identities, flags, event_count, updated_at)
@@ -176,9 +206,13 @@ export class Materializer implements OnModuleInit, OnModuleDestroy {
           upserts.map((u) => u.profile.eventCount),
         ],
       );
-      const written = new Map(rows.map((r) => [r.profile_id, r]));
-      const events = await this.recentEvents(sql, upserts.map((u) => u.id));
-      for (const u of upserts) {
+      for (const r of rows) written.set(r.profile_id, r);
+    }
+    const messages: ProfileChanged[] = [];
+    const changed = [...upserts, ...counters];
+    if (changed.length) {
+      const events = await this.recentEvents(sql, changed.map((u) => u.id));
+      for (const u of changed) {
         const row = written.get(u.id) as { version: string; updated_at: Date };
         messages.push({
           profileId: u.id,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { MessagingClient } from '@weft/messaging';
-import { expectEventually, withClient } from '@weft/testing';
+import { expectEventually, testKafka, withClient } from '@weft/testing';
 import { topics, type GraphChange, type ResolvedEnvelope } from '@weft/xdm';
 import { event, mergeChange, record, splitChange } from '../../test/envelopes';
 import { ChangeFeed, messagingClient, ProfileService, publish, setGroupOffsets, topicEnds } from '../../test/profile-service';
@@ -106,7 +106,7 @@ describe(ProfileStore.name, () => {
     await sendResolved([envelopes[2], envelopes[0]]);
     const end = await topicEnds(topics.identityResolved.name);
     await expectEventually(async () => {
-      const admin = (await import('@weft/testing')).testKafka().admin();
+      const admin = testKafka().admin();
       await admin.connect();
       const [committed] = await admin.fetchOffsets({ groupId: `weft.${sut.name}.${topics.identityResolved.name}`, topics: [topics.identityResolved.name] });
       await admin.disconnect();

@@ -33,11 +33,13 @@ export class ProfileStore {
       );
       const redirectOf = new Map(redirects.map((r) => [r.from_id, r.to_id]));
       const batch = foldResolvedBatch(envelopes, (id) => redirectOf.get(id) ?? id);
-      const touched = new Set<string>();
-      await this.writeFragments(client, batch.fragments, touched);
-      const newEvents = await this.writeEvents(client, batch, touched);
-      await this.writeIdentities(client, batch, touched);
-      const changes = await this.materializer.recompute(client, touched, { newEvents });
+      const structural = new Set<string>();
+      const withEvents = new Set<string>();
+      await this.writeFragments(client, batch.fragments, structural);
+      const newEvents = await this.writeEvents(client, batch, withEvents);
+      await this.writeIdentities(client, batch, structural);
+      const eventsOnly = new Set([...withEvents].filter((id) => !structural.has(id)));
+      const changes = await this.materializer.recompute(client, [...structural, ...eventsOnly], { newEvents, eventsOnly });
       await this.materializer.publish(changes);
     });
   }
@@ -122,27 +124,33 @@ export class ProfileStore {
     return gained;
   }
 
-  /** Points every identity of the batch at its profile; profiles an identity joined or left are touched. */
+  /**
+   * Points every identity of the batch at its profile; profiles an identity joined or left are touched. Most
+   * identities are already known and unchanged, so they are read first and only new or moved ones are written.
+   */
   private async writeIdentities(sql: Sql, batch: ResolvedBatch, touched: Set<string>): Promise<void> {
     if (!batch.identities.length) return;
-    const i = batch.identities;
-    const { rows } = await sql.query<{ new_id: string; old_id: string | null }>(
-      `WITH input AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[]) AS t(namespace, id, profile_id, is_primary)
-       ), old AS (
-         SELECT s.namespace, s.id, s.profile_id FROM identities s JOIN input USING (namespace, id)
-       ), up AS (
-         INSERT INTO identities AS s (namespace, id, profile_id, is_primary) SELECT namespace, id, profile_id, is_primary FROM input
-         ON CONFLICT (namespace, id) DO UPDATE SET profile_id = EXCLUDED.profile_id, is_primary = s.is_primary OR EXCLUDED.is_primary
-         WHERE s.profile_id <> EXCLUDED.profile_id OR (EXCLUDED.is_primary AND NOT s.is_primary)
-         RETURNING namespace, id, profile_id
-       )
-       SELECT up.profile_id AS new_id, old.profile_id AS old_id FROM up LEFT JOIN old USING (namespace, id)`,
-      [i.map((x) => x.namespace), i.map((x) => x.id), i.map((x) => x.profileId), i.map((x) => x.isPrimary)],
+    const { rows: known } = await sql.query<{ namespace: string; id: string; profile_id: string; is_primary: boolean }>(
+      `SELECT s.namespace, s.id, s.profile_id, s.is_primary FROM identities s
+       JOIN unnest($1::text[], $2::text[]) AS k(namespace, id) USING (namespace, id)`,
+      [batch.identities.map((x) => x.namespace), batch.identities.map((x) => x.id)],
     );
-    for (const r of rows) {
-      touched.add(r.new_id);
-      if (r.old_id) touched.add(r.old_id);
+    const stored = new Map(known.map((r) => [`${r.namespace}:${r.id}`, r]));
+    const writes = batch.identities.filter((x) => {
+      const row = stored.get(`${x.namespace}:${x.id}`);
+      return !row || row.profile_id !== x.profileId || (x.isPrimary && !row.is_primary);
+    });
+    if (!writes.length) return;
+    await sql.query(
+      `INSERT INTO identities AS s (namespace, id, profile_id, is_primary)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[])
+       ON CONFLICT (namespace, id) DO UPDATE SET profile_id = EXCLUDED.profile_id, is_primary = s.is_primary OR EXCLUDED.is_primary`,
+      [writes.map((x) => x.namespace), writes.map((x) => x.id), writes.map((x) => x.profileId), writes.map((x) => x.isPrimary)],
+    );
+    for (const x of writes) {
+      touched.add(x.profileId);
+      const before = stored.get(`${x.namespace}:${x.id}`)?.profile_id;
+      if (before) touched.add(before);
     }
   }
 
