@@ -91,11 +91,13 @@ export class DocumentValidator {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
       return rejected(null, [ingestError('NOT_AN_OBJECT', `a message must be a JSON object, got ${describe(input)}`)]);
     }
-    let doc: Record<string, unknown>;
-    try {
-      doc = normalizeXdm(input);
-    } catch (err) {
-      return rejected(readId(input), xdmErrors(err));
+    let doc = input as Record<string, unknown>;
+    if (isJsonLd(doc)) {
+      try {
+        doc = normalizeXdm(input);
+      } catch (err) {
+        return rejected(readId(input), xdmErrors(err));
+      }
     }
     if (ctx.defaultId !== undefined && (doc._id === undefined || doc._id === '')) doc._id = ctx.defaultId;
     const id = readId(doc);
@@ -196,6 +198,24 @@ export class DocumentValidator {
     }
     return identities;
   }
+}
+
+/**
+ * Whether a document uses the JSON-LD form (prefixed or URI keys, `@id`, a legacy `identities` array) and so needs
+ * normalizeXdm. Documents in the plain form, by far the most common, skip the copy normalizing makes.
+ */
+export function isJsonLd(doc: Record<string, unknown>): boolean {
+  return Array.isArray(doc.identities) || hasJsonLdKey(doc);
+}
+
+function hasJsonLdKey(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasJsonLdKey);
+  if (typeof value !== 'object' || value === null) return false;
+  for (const key in value) {
+    if (key.charCodeAt(0) === 64 /* @ */ || key.includes(':')) return true;
+    if (hasJsonLdKey((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
 }
 
 /** The identity marked primary; else the first of the best-ranked namespace (ECID, CRMID, Email, Phone, …). */
