@@ -5,8 +5,7 @@
 //   2. the Kafka inlet: events an outside kafkajs+avsc producer wrote to weft.inbound.v1, drained by the service;
 //   3. a 1,000,000-row CSV batch (generated here, never committed), with the service's peak RSS.
 // Sizes can be lowered with BENCH_HTTP_EVENTS, BENCH_KAFKA_EVENTS, BENCH_CSV_ROWS.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createReadStream, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
@@ -14,6 +13,7 @@ import { benchInfra } from '@weft/testing';
 import { EVENT_GROUPS } from '../test/factories';
 import { ExternalProducer } from '../test/external-producer';
 import { EVENTS_CSV_MAPPING, ecidFor, writeEventsCsv } from '../test/generate-csv';
+import { startServiceProcess, type ServiceProcess as Service } from '../test/service-process';
 
 const root = resolve(__dirname, '../../..');
 const KEY = 'bench-key';
@@ -22,54 +22,6 @@ const KAFKA_EVENTS = Number(process.env['BENCH_KAFKA_EVENTS'] ?? 400_000);
 const CSV_ROWS = Number(process.env['BENCH_CSV_ROWS'] ?? 1_000_000);
 const CLIENTS = Number(process.env['BENCH_CLIENTS'] ?? 8);
 const INBOUND_GROUP = 'weft.ingestion.weft.inbound.v1';
-
-interface Service {
-  child: ChildProcess;
-  url: string;
-  /** Highest resident set size (MB) sampled since the last reset. */
-  peakRssMb(): number;
-  resetPeak(): void;
-  stop(): Promise<void>;
-}
-
-async function startService(env: Record<string, string>): Promise<Service> {
-  const port = 30_000 + Math.floor(Math.random() * 20_000);
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', join(root, 'apps/ingestion/src/main.ts')], {
-    cwd: root,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', WEFT_API_KEYS: KEY, LOG_LEVEL: 'warn', SWC_NODE_PROJECT: join(root, 'tsconfig.base.json') },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error('the ingestion service exited during start-up');
-    const ok = await fetch(`${url}/health/ready`).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (i > 600) throw new Error('the ingestion service did not become ready');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  let peak = 0;
-  const sample = setInterval(() => {
-    try {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      peak = Math.max(peak, kb / 1024);
-    } catch {
-      // the process is gone
-    }
-  }, 100);
-  return {
-    child,
-    url,
-    peakRssMb: () => peak,
-    resetPeak: () => (peak = 0),
-    stop: async () => {
-      clearInterval(sample);
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
-}
 
 async function api<T = any>(url: string, method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${url}${path}`, {
@@ -172,7 +124,7 @@ async function main(): Promise<void> {
   };
   const kafka = new Kafka({ clientId: 'bench', brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
   const results: Record<string, unknown>[] = [];
-  let service = await startService({ ...env, INBOUND_ENABLED: 'false' });
+  let service = await startServiceProcess({ ...env, WEFT_API_KEYS: KEY, INBOUND_ENABLED: 'false' });
   try {
     const created = await api<{ avro: { schemaId: number } }>(service.url, 'POST', '/v1/schemas', {
       id: `web-${run}`,
@@ -215,7 +167,7 @@ async function main(): Promise<void> {
     }
     await producer.disconnect();
     const backlog = await inboundLag(kafka);
-    service = await startService({ ...env, INBOUND_ENABLED: 'true' });
+    service = await startServiceProcess({ ...env, WEFT_API_KEYS: KEY, INBOUND_ENABLED: 'true' });
     const t0 = performance.now();
     for (let lag = backlog; lag > 0; lag = await inboundLag(kafka)) await new Promise((r) => setTimeout(r, 200));
     const seconds = (performance.now() - t0) / 1000;
