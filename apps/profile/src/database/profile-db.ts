@@ -21,7 +21,7 @@ export class ProfileDb implements Sql, OnModuleDestroy {
     this.schema = process.env['DATABASE_SCHEMA'] || options.name.replace(/-/g, '_');
     this.pool = new Pool({
       connectionString: config.DATABASE_URL,
-      max: 10,
+      max: 20,
       application_name: `weft-${options.name}`,
       options: `-c search_path="${this.schema.replace(/"/g, '""')}"`,
     });

@@ -308,7 +308,8 @@ export class Materializer implements OnModuleInit, OnModuleDestroy {
           if (!rows.length) break;
           after = rows[rows.length - 1].profile_id;
           await this.db.transaction(async (client) => {
-            await client.query('SELECT pg_advisory_xact_lock_shared($1)', [PROFILE_MOVE_LOCK]);
+            // Exclusive: a batch recomputing the same profiles at the same time would overwrite one of the results.
+            await client.query('SELECT pg_advisory_xact_lock($1)', [PROFILE_MOVE_LOCK]);
             await this.publish(await this.recompute(client, rows.map((r) => r.profile_id)));
           });
         }

@@ -1,46 +1,112 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import { CONFIG } from '@weft/platform';
 import type { GraphChange, ResolvedEnvelope } from '@weft/xdm';
+import type { ProfileConfig } from '../config';
 import { ProfileDb, PROFILE_MOVE_LOCK, type Sql } from '../database/profile-db';
 import { applyChange, stableStringify } from '../merge';
 import { EventPartitions } from './event-partitions';
 import { fragmentFromRow, Materializer } from './materializer.service';
-import { foldResolvedBatch, fragmentKey, type FragmentChange, type ResolvedBatch } from './resolved-batch';
+import { foldResolvedBatch, fragmentKey, splitByProfile, type FragmentChange, type ResolvedBatch } from './resolved-batch';
+
+/** What writing one (part of a) batch touched. */
+interface Written {
+  /** Profiles whose fragments or identities changed (or that lost some to another profile). */
+  structural: Set<string>;
+  /** Events stored per profile. */
+  newEvents: Map<string, number>;
+  /** Profiles that only gained events. */
+  eventsOnly: Set<string>;
+}
 
 /**
  * Writes what identity resolved into the profile store: record fragments, experience events and the identity →
  * profile id table; applies graph merges, splits and deletions; recomputes the touched profiles and publishes
- * their changes. One transaction and one publish call per consumed batch; the publish happens before commit, so a
- * failure retries the batch instead of losing its change-feed messages.
+ * their changes. One publish call per consumed batch, made before the commit, so a failure retries the batch
+ * instead of losing its change-feed messages.
+ *
+ * A batch is split by profile id into parts written side by side, each in a transaction of its own, while one
+ * coordinating transaction holds the shared move lock (graph changes wait for it). The parts commit together after
+ * the publish. If a part moved data away from a profile another part writes (identities changing profile without
+ * a graph change), the parts are rolled back and the batch is applied in one transaction instead.
  */
 @Injectable()
 export class ProfileStore {
+  private readonly parallelism: number;
+
   constructor(
     private readonly db: ProfileDb,
     private readonly partitions: EventPartitions,
     private readonly materializer: Materializer,
-  ) {}
+    @Inject(CONFIG) config: ProfileConfig,
+  ) {
+    this.parallelism = config.PROFILE_WRITE_PARALLELISM;
+  }
 
   async applyResolved(envelopes: readonly ResolvedEnvelope[]): Promise<void> {
     if (!envelopes.length) return;
     await this.partitions.ensure(this.db, envelopes.filter((e) => e.kind === 'event').map((e) => e.timestamp));
 
-    await this.db.transaction(async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock_shared($1)', [PROFILE_MOVE_LOCK]);
+    await this.db.transaction(async (coordinator) => {
+      await coordinator.query('SELECT pg_advisory_xact_lock_shared($1)', [PROFILE_MOVE_LOCK]);
       // Read under the lock: a merge applied meanwhile has committed its redirects by now.
-      const { rows: redirects } = await client.query<{ from_id: string; to_id: string }>(
+      const { rows: redirects } = await coordinator.query<{ from_id: string; to_id: string }>(
         'SELECT from_id, to_id FROM profile_redirects WHERE from_id = ANY($1)',
         [[...new Set(envelopes.map((e) => e.profileId))]],
       );
       const redirectOf = new Map(redirects.map((r) => [r.from_id, r.to_id]));
       const batch = foldResolvedBatch(envelopes, (id) => redirectOf.get(id) ?? id);
-      const structural = new Set<string>();
-      const withEvents = new Set<string>();
-      await this.writeFragments(client, batch.fragments, structural);
-      const newEvents = await this.writeEvents(client, batch, withEvents);
-      await this.writeIdentities(client, batch, structural);
-      const eventsOnly = new Set([...withEvents].filter((id) => !structural.has(id)));
-      const changes = await this.materializer.recompute(client, [...structural, ...eventsOnly], { newEvents, eventsOnly });
-      await this.materializer.publish(changes);
+      const parts = this.parallelism > 1 ? splitByProfile(batch, this.parallelism) : [batch];
+      if (parts.length > 1 && (await this.applyInParts(parts))) return;
+      const written = await this.write(coordinator, batch);
+      await this.materializer.publish(await this.recompute(coordinator, written));
+    });
+  }
+
+  /** Applies the parts side by side; false (all rolled back) if two parts touched the same profile. */
+  private async applyInParts(parts: ResolvedBatch[]): Promise<boolean> {
+    const clients: PoolClient[] = [];
+    try {
+      for (let i = 0; i < parts.length; i++) clients.push(await this.db.connect());
+      await Promise.all(clients.map((c) => c.query('BEGIN')));
+      const written = await Promise.all(parts.map((part, i) => this.write(clients[i], part)));
+      const owner = new Map<string, number>();
+      let conflict = false;
+      written.forEach((w, i) => {
+        for (const id of [...w.structural, ...w.eventsOnly]) {
+          if (owner.has(id) && owner.get(id) !== i) conflict = true;
+          owner.set(id, i);
+        }
+      });
+      if (conflict) {
+        await Promise.all(clients.map((c) => c.query('ROLLBACK')));
+        return false;
+      }
+      const changes = await Promise.all(written.map((w, i) => this.recompute(clients[i], w)));
+      await this.materializer.publish(changes.flat());
+      await Promise.all(clients.map((c) => c.query('COMMIT')));
+      return true;
+    } catch (err) {
+      await Promise.all(clients.map((c) => c.query('ROLLBACK').catch(() => undefined)));
+      throw err;
+    } finally {
+      for (const c of clients) c.release();
+    }
+  }
+
+  private async write(sql: Sql, batch: ResolvedBatch): Promise<Written> {
+    const structural = new Set<string>();
+    const withEvents = new Set<string>();
+    await this.writeFragments(sql, batch.fragments, structural);
+    const newEvents = await this.writeEvents(sql, batch, withEvents);
+    await this.writeIdentities(sql, batch, structural);
+    return { structural, newEvents, eventsOnly: new Set([...withEvents].filter((id) => !structural.has(id))) };
+  }
+
+  private recompute(sql: Sql, written: Written) {
+    return this.materializer.recompute(sql, [...written.structural, ...written.eventsOnly], {
+      newEvents: written.newEvents,
+      eventsOnly: written.eventsOnly,
     });
   }
 

@@ -105,3 +105,22 @@ export function foldResolvedBatch(envelopes: readonly ResolvedEnvelope[], redire
   }
   return { fragments, events: [...events.values()], identities: [...identities.values()] };
 }
+
+function hash(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+/**
+ * Splits a folded batch into at most `parts` batches that write disjoint profiles (by a hash of the profile id
+ * every row is written to), so they can be applied side by side. Empty parts are left out.
+ */
+export function splitByProfile(batch: ResolvedBatch, parts: number): ResolvedBatch[] {
+  const out = Array.from({ length: parts }, (): ResolvedBatch => ({ fragments: new Map(), events: [], identities: [] }));
+  const of = (profileId: string) => out[hash(profileId) % parts];
+  for (const [key, change] of batch.fragments) of(change.profileId).fragments.set(key, change);
+  for (const e of batch.events) of(e.profileId).events.push(e);
+  for (const i of batch.identities) of(i.profileId).identities.push(i);
+  return out.filter((b) => b.fragments.size || b.events.length || b.identities.length);
+}
