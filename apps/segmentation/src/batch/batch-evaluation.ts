@@ -18,7 +18,7 @@ export interface BatchOptions {
 /**
  * Evaluates every segment of `plan` over every eligible profile, page by page in profile id order (memory stays
  * bounded by the page size). Worker threads evaluate page k while the main thread writes page k-1 and reads page
- * k+1. Each page's id range is diffed against the stored memberships of that range, so realized memberships of
+ * k+1, and storing page k-1 overlaps publishing page k. Each page's id range is diffed against the stored memberships of that range, so realized memberships of
  * profiles no longer eligible (deleted, flagged) and of deleted segments exit too.
  */
 @Injectable()
@@ -34,15 +34,15 @@ export class BatchEvaluation {
     const scope = plan.segments.map((s) => s.id);
     const totals = { processed: 0, realized: 0, exited: 0 };
     const applyRange = async (after: string | null, upTo: string | null, page: readonly ProfileSnapshot[], flags: Uint8Array) => {
-      const summary = await this.memberships.update(
-        () => this.membershipRows.inRange(after, upTo),
-        (existing) => {
+      const summary = await this.memberships.update({
+        load: () => this.membershipRows.inRange(after, upTo),
+        covers: (profileId) => (after === null || profileId > after) && (upTo === null || profileId <= upTo),
+        decide: (existing) => {
           const outcomes: ProfileOutcome[] = page.map((snapshot, i) => ({
             profileId: snapshot.profileId,
             profileVersion: snapshot.version,
             qualified: plan.idsOf(flags, i * plan.size),
             identities: () => identityKeys(snapshot.identities),
-            attributes: snapshot.attributes,
           }));
           const evaluated = new Set(page.map((s) => s.profileId));
           for (const profileId of existing.keys()) {
@@ -50,7 +50,7 @@ export class BatchEvaluation {
           }
           return diffMemberships(existing, outcomes, { scope, now, exitOutsideScope: true });
         },
-      );
+      });
       totals.processed += page.length;
       totals.realized += summary.realized;
       totals.exited += summary.exited;
@@ -60,7 +60,8 @@ export class BatchEvaluation {
     try {
       let after: string | null = null;
       let next = this.snapshots.eligiblePage(after, pageSize);
-      let writing: Promise<void> = Promise.resolve();
+      // At most two pages being written: one publishing, the one before it storing.
+      const writes: Promise<void>[] = [];
       for (;;) {
         const page = await next;
         if (!page.length) break;
@@ -68,12 +69,13 @@ export class BatchEvaluation {
         next = this.snapshots.eligiblePage(upTo, pageSize);
         next.catch(() => undefined); // awaited on the next turn; this only keeps an early failure from going unhandled
         const flags = await pool.evaluate(page, now);
-        await writing;
-        writing = applyRange(after, upTo, page, flags);
-        writing.catch(() => undefined); // awaited on the next turn, as above
+        if (writes.length >= 2) await writes.shift();
+        const write = applyRange(after, upTo, page, flags);
+        write.catch(() => undefined); // awaited below, as above
+        writes.push(write);
         after = upTo;
       }
-      await writing;
+      await Promise.all(writes);
       await applyRange(after, null, [], new Uint8Array(0));
     } finally {
       await pool.close();
@@ -83,6 +85,6 @@ export class BatchEvaluation {
 
   /** A profile with stored memberships but no eligible snapshot: it qualifies for nothing. */
   private absent(profileId: string): ProfileOutcome {
-    return { profileId, profileVersion: null, qualified: new Set(), identities: () => [], attributes: null };
+    return { profileId, profileVersion: null, qualified: new Set(), identities: () => [] };
   }
 }

@@ -6,7 +6,6 @@ const outcome = (profileId: string, qualified: string[], profileVersion: number 
   profileVersion,
   qualified: new Set(qualified),
   identities: () => [{ namespace: 'Email', id: `${profileId}@example.com` }],
-  attributes: '{}',
 });
 const row = (profileId: string, segmentId: string, status: 'realized' | 'exited', version = 1, profileVersion = 1): StoredMembership => ({
   profileId,

@@ -19,8 +19,6 @@ export interface ProfileOutcome {
   /** The segments in scope that the profile qualifies for. */
   readonly qualified: ReadonlySet<string>;
   readonly identities: () => IdentityKey[];
-  /** Profile attributes (JSON) for the membership event; null for deleted or unknown profiles. */
-  readonly attributes: string | null;
 }
 
 /** A status change to store and publish. */
@@ -32,7 +30,6 @@ export interface MembershipChange {
   readonly lastQualificationTime: number;
   readonly profileVersion: number;
   readonly identities: IdentityKey[];
-  readonly attributes: string | null;
 }
 
 export interface DiffOptions {
@@ -57,6 +54,8 @@ export function diffMemberships(
   const inScope = exitOutsideScope ? new Set(scope) : null;
   for (const outcome of outcomes) {
     const rows = existing.get(outcome.profileId);
+    // Most profiles of a batch qualify for nothing and never did.
+    if (rows === undefined && outcome.qualified.size === 0) continue;
     let identities: IdentityKey[] | undefined;
     const change = (segmentId: string, status: MembershipStatus, row: StoredMembership | undefined): void => {
       identities ??= outcome.identities();
@@ -68,7 +67,6 @@ export function diffMemberships(
         lastQualificationTime: now,
         profileVersion: outcome.profileVersion ?? row?.profileVersion ?? 0,
         identities,
-        attributes: outcome.attributes,
       });
     };
     for (const segmentId of scope) {

@@ -1,5 +1,7 @@
 import { compile, type PqlEvaluator } from '@weft/pql';
 
+const NONE: ReadonlySet<string> = new Set();
+
 /** What the evaluation of one segment needs. */
 export interface PlannedSegment {
   readonly id: string;
@@ -58,15 +60,16 @@ export class SegmentPlan {
   }
 
   /** The ids of the segments the profile qualifies for. */
-  qualifying(subject: EvaluationSubject, now: number, outside?: (segmentId: string) => boolean): Set<string> {
+  qualifying(subject: EvaluationSubject, now: number, outside?: (segmentId: string) => boolean): ReadonlySet<string> {
     const flags = new Uint8Array(this.segments.length);
     this.evaluateInto(subject, now, flags, 0, outside);
     return this.idsOf(flags, 0);
   }
 
-  idsOf(flags: Uint8Array, offset: number): Set<string> {
-    const ids = new Set<string>();
-    for (let i = 0; i < this.segments.length; i++) if (flags[offset + i] === 1) ids.add(this.segments[i]!.id);
-    return ids;
+  /** The ids flagged in `flags[offset .. offset + size)`; profiles in no segment share one empty set. */
+  idsOf(flags: Uint8Array, offset: number): ReadonlySet<string> {
+    let ids: Set<string> | undefined;
+    for (let i = 0; i < this.segments.length; i++) if (flags[offset + i] === 1) (ids ??= new Set()).add(this.segments[i]!.id);
+    return ids ?? NONE;
   }
 }

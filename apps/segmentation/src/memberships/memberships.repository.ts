@@ -56,10 +56,14 @@ export class MembershipsRepository {
 
   /** Rows of profiles with ids in (after, upTo]; open-ended where null. */
   async inRange(after: string | null, upTo: string | null): Promise<StoredMembership[]> {
+    // Only the bounds that exist go into the text, so the planner always sees an index range.
+    const conditions: string[] = [];
+    const params: string[] = [];
+    if (after !== null) conditions.push(`"profile_id" > $${params.push(after)}`);
+    if (upTo !== null) conditions.push(`"profile_id" <= $${params.push(upTo)}`);
     const rows = await this.dataSource.query<MembershipRow[]>(
-      `SELECT ${STORED} FROM ${this.table}
-       WHERE ($1::text IS NULL OR "profile_id" > $1) AND ($2::text IS NULL OR "profile_id" <= $2)`,
-      [after, upTo],
+      `SELECT ${STORED} FROM ${this.table}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`,
+      params,
     );
     return rows.map(toStored);
   }
@@ -94,20 +98,23 @@ export class MembershipsRepository {
     if (!segmentIds.length) return [];
     const rows = await this.dataSource.query<{ profile_id: string }[]>(
       `SELECT DISTINCT "profile_id" FROM ${this.table}
-       WHERE "status" = 'realized' AND "segment_id" = ANY($1::text[]) AND ($2::text IS NULL OR "profile_id" > $2)
+       WHERE "status" = 'realized' AND "segment_id" = ANY($1::text[]) AND "profile_id" > $2
        ORDER BY "profile_id" LIMIT $3`,
-      [segmentIds, after, limit],
+      [segmentIds, after ?? '', limit],
     );
     return rows.map((r) => r.profile_id);
   }
 
   async list(filter: { profileId?: string; segmentId?: string; status?: MembershipStatus }, after: string | null, limit: number): Promise<MembershipView[]> {
+    const conditions = ['true'];
+    const params: unknown[] = [limit];
+    if (filter.profileId !== undefined) conditions.push(`"profile_id" = $${params.push(filter.profileId)}`);
+    if (filter.segmentId !== undefined) conditions.push(`"segment_id" = $${params.push(filter.segmentId)}`);
+    if (filter.status !== undefined) conditions.push(`"status" = $${params.push(filter.status)}`);
+    if (after !== null) conditions.push(`"profile_id" > $${params.push(after)}`);
     return this.dataSource.query<MembershipView[]>(
-      `SELECT ${VIEW} FROM ${this.table}
-       WHERE ($1::text IS NULL OR "profile_id" = $1) AND ($2::text IS NULL OR "segment_id" = $2)
-         AND ($3::text IS NULL OR "status" = $3) AND ($4::text IS NULL OR "profile_id" > $4)
-       ORDER BY "profile_id", "segment_id" LIMIT $5`,
-      [filter.profileId ?? null, filter.segmentId ?? null, filter.status ?? null, after, limit],
+      `SELECT ${VIEW} FROM ${this.table} WHERE ${conditions.join(' AND ')} ORDER BY "profile_id", "segment_id" LIMIT $1`,
+      params,
     );
   }
 

@@ -38,8 +38,13 @@ export class CreateSegmentationTables1767398400000 implements MigrationInterface
         "events" text NOT NULL,
         "merge_policy_id" text NOT NULL,
         "updated_at" timestamptz NOT NULL,
-        "received_at" timestamptz NOT NULL DEFAULT now()
+        "received_at" timestamptz NOT NULL DEFAULT now(),
+        "eligible" boolean GENERATED ALWAYS AS (NOT "deleted" AND cardinality("flags") = 0) STORED
       )`);
+    // Batch pages walk this index in id order; a plain column keeps the planner's row estimates right.
+    await queryRunner.query(
+      `CREATE INDEX "profile_snapshots_eligible_idx" ON ${s}."profile_snapshots" ("profile_id") WHERE "eligible"`,
+    );
     // One row per profile and segment it ever entered; exits keep the row so versions keep growing.
     await queryRunner.query(`
       CREATE TABLE ${s}."memberships" (

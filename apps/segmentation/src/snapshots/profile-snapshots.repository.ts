@@ -19,7 +19,7 @@ interface SnapshotRow {
 const COLUMNS = `"profile_id", "version", "deleted", "flags", "attributes", "identities", "events", "merge_policy_id",
   (extract(epoch from "updated_at") * 1000)::float8 AS "updated_at"`;
 /** Profiles segmentation evaluates: neither deleted nor flagged by a guardrail. */
-const ELIGIBLE = `NOT "deleted" AND cardinality("flags") = 0`;
+const ELIGIBLE = `"eligible"`;
 
 function toSnapshot(row: SnapshotRow): ProfileSnapshot {
   return {
@@ -89,11 +89,12 @@ export class ProfileSnapshotsRepository {
 
   /** The next page of eligible profiles after `after` (keyset pagination on profile id). */
   async eligiblePage(after: string | null, limit: number): Promise<ProfileSnapshot[]> {
+    // Separate texts so the key condition is always an index range the planner can use.
     const rows = await this.dataSource.query<SnapshotRow[]>(
-      `SELECT ${COLUMNS} FROM ${this.table}
-       WHERE ($1::text IS NULL OR "profile_id" > $1) AND ${ELIGIBLE}
-       ORDER BY "profile_id" LIMIT $2`,
-      [after, limit],
+      after === null
+        ? `SELECT ${COLUMNS} FROM ${this.table} WHERE ${ELIGIBLE} ORDER BY "profile_id" LIMIT $1`
+        : `SELECT ${COLUMNS} FROM ${this.table} WHERE "profile_id" > $2 AND ${ELIGIBLE} ORDER BY "profile_id" LIMIT $1`,
+      after === null ? [limit] : [limit, after],
     );
     return rows.map(toSnapshot);
   }

@@ -25,16 +25,18 @@ export class ProfileEvaluationService {
     const plan = catalog.streaming;
     const allIds = catalog.ordered.map((d) => d.id);
     const streamingIds = plan.segments.map((s) => s.id);
-    return this.memberships.update(
-      () => this.membershipRows.forProfiles(snapshots.map((s) => s.profileId)),
-      (existing) => {
+    const profileIds = new Set(snapshots.map((s) => s.profileId));
+    return this.memberships.update({
+      load: () => this.membershipRows.forProfiles([...profileIds]),
+      covers: (profileId) => profileIds.has(profileId),
+      decide: (existing) => {
         const now = this.clock.now();
         const live: ProfileOutcome[] = [];
         const gone: ProfileOutcome[] = [];
         for (const snapshot of snapshots) {
           const identities = () => identityKeys(snapshot.identities);
           if (!isEligible(snapshot)) {
-            gone.push({ profileId: snapshot.profileId, profileVersion: snapshot.version, qualified: new Set(), identities, attributes: null });
+            gone.push({ profileId: snapshot.profileId, profileVersion: snapshot.version, qualified: new Set(), identities });
             continue;
           }
           const rows = existing.get(snapshot.profileId);
@@ -49,7 +51,6 @@ export class ProfileEvaluationService {
             profileVersion: snapshot.version,
             qualified: plan.qualifying(subject, now, stored),
             identities,
-            attributes: snapshot.attributes,
           });
         }
         const changes: MembershipChange[] = diffMemberships(existing, live, { scope: streamingIds, now });
@@ -57,7 +58,7 @@ export class ProfileEvaluationService {
         changes.push(...diffMemberships(existing, gone, { scope: allIds, now, exitOutsideScope: true }));
         return changes;
       },
-    );
+    });
   }
 }
 
