@@ -45,7 +45,7 @@ function startSink() {
   });
 }
 
-export async function runDemo({ apiKey }) {
+export async function runDemo({ apiKey, segmentId }) {
   let segments;
   try {
     segments = await call(`${SEGMENTATION_URL}/v1/segments`, apiKey);
@@ -54,7 +54,7 @@ export async function runDemo({ apiKey }) {
     return;
   }
   const list = Array.isArray(segments) ? segments : (segments?.items ?? []);
-  const segment = list.find((s) => s?.id);
+  const segment = list.find((s) => s?.id && (!segmentId || s.id === segmentId));
   if (!segment) {
     console.log('destination-http demo: skipped, segmentation has no segment yet');
     return;

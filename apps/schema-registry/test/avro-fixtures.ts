@@ -2,6 +2,13 @@ import { Type, type Schema } from 'avsc';
 
 type FieldType = Schema | string;
 
+export interface RecordSchema {
+  type: 'record';
+  name: string;
+  namespace: string;
+  fields: { name: string; type: FieldType; default?: unknown }[];
+}
+
 /** Builds record schemas field by field, so each compatibility case states only what differs. */
 export class RecordSchemaBuilder {
   private readonly fields: { name: string; type: FieldType; default?: unknown }[] = [];
@@ -18,8 +25,8 @@ export class RecordSchemaBuilder {
     return this.field(name, ['null', type] as Schema, { default: null });
   }
 
-  schema(): Schema {
-    return { type: 'record', name: this.name, namespace: 'io.weft.test', fields: this.fields } as Schema;
+  schema(): RecordSchema {
+    return { type: 'record', name: this.name, namespace: 'io.weft.test', fields: [...this.fields] };
   }
 
   text(): string {
@@ -27,7 +34,7 @@ export class RecordSchemaBuilder {
   }
 
   type(): Type {
-    return Type.forSchema(this.schema());
+    return Type.forSchema(this.schema() as Schema);
   }
 }
 

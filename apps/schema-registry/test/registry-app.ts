@@ -56,7 +56,7 @@ export class RunningRegistry {
 
   /** Registers `schema` (an object, sent as its JSON text) under `subject`. */
   register(subject: string, schema: object | string) {
-    return this.post<{ id: number }>(`/subjects/${encodeURIComponent(subject)}/versions`, {
+    return this.post<{ id: number; error_code?: number; message?: string }>(`/subjects/${encodeURIComponent(subject)}/versions`, {
       schema: typeof schema === 'string' ? schema : JSON.stringify(schema),
     });
   }

@@ -173,6 +173,10 @@ async function globalSetup() {
   }
   await ensureDatabase(env.DATABASE_URL);
   Object.assign(process.env, env);
+  // Services under test use the catalog's topic names behind a per-run prefix, so a test run never reads (or leaves
+  // data in) the topics of a platform started with `npm start` on the same broker, nor those of an earlier run.
+  if (!process.env.WEFT_TOPIC_PREFIX) process.env.WEFT_TOPIC_PREFIX = `test-${Date.now().toString(36)}.`;
+  globalThis.__WEFT_TOPIC_PREFIX__ = process.env.WEFT_TOPIC_PREFIX;
   if (!process.env.SCHEMA_REGISTRY_URL) {
     const url = await startSchemaRegistry(env);
     if (url) process.env.SCHEMA_REGISTRY_URL = url;

@@ -1,4 +1,20 @@
 // Stops what global-setup.js started: the test schema registry (and drops its schema) and any containers.
+/** Deletes the topics of this run's catalog prefix (and the dead-letter topics of its consumer groups). */
+async function deleteRunTopics(prefix) {
+  if (!prefix || !process.env.KAFKA_BROKERS) return;
+  const { Kafka, logLevel } = require('kafkajs');
+  const admin = new Kafka({ clientId: 'weft-test-teardown', brokers: process.env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
+  try {
+    await admin.connect();
+    const topics = (await admin.listTopics()).filter((t) => t.includes(prefix));
+    if (topics.length) await admin.deleteTopics({ topics, timeout: 30_000 });
+  } catch (err) {
+    process.stderr.write(`could not delete this run's topics: ${err.message}\n`);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 module.exports = async function globalTeardown() {
   const registry = globalThis.__WEFT_REGISTRY__;
   if (registry) {
@@ -20,5 +36,6 @@ module.exports = async function globalTeardown() {
     await client.query(`DROP SCHEMA IF EXISTS "${registry.schema}" CASCADE`);
     await client.end();
   }
+  await deleteRunTopics(globalThis.__WEFT_TOPIC_PREFIX__);
   for (const container of globalThis.__WEFT_CONTAINERS__ ?? []) await container.stop();
 };

@@ -1,10 +1,14 @@
-import { DATASET_ID_HEADER, topicByName, topicList, topics, type TopicValue } from './topics';
+import { DATASET_ID_HEADER, TOPIC_PREFIX, topicByName, topicList, topics, type TopicValue } from './topics';
+
+/** Names without the installation's WEFT_TOPIC_PREFIX (test runs set one). */
+const unprefixed = (name: string) => name.slice(TOPIC_PREFIX.length);
 import type { IngestEnvelope } from './generated/types';
 import { anIngestEnvelope } from '../test/factories';
 
 describe('topics', () => {
   it('declares every Weft topic once, named weft.<domain>.<what>.v<N>', () => {
-    const names = topicList.map((t) => t.name);
+    expect(topicList.every((t) => t.name.startsWith(TOPIC_PREFIX))).toBe(true);
+    const names = topicList.map((t) => unprefixed(t.name));
 
     expect(names).toEqual([
       'weft.inbound.v1',
@@ -20,7 +24,7 @@ describe('topics', () => {
 
   it('pairs each envelope topic with its key and value contract', () => {
     const contracts = Object.fromEntries(
-      topicList.map((t) => [t.name, [t.key.kind, typeof t.value === 'string' ? t.value : t.value.name]]),
+      topicList.map((t) => [unprefixed(t.name), [t.key.kind, typeof t.value === 'string' ? t.value : t.value.name]]),
     );
 
     expect(contracts).toEqual({
@@ -58,7 +62,7 @@ describe('topics', () => {
   });
 
   it('finds a topic by name', () => {
-    expect(topicByName('weft.profile.changed.v1')).toBe(topics.profileChanged);
+    expect(topicByName(`${TOPIC_PREFIX}weft.profile.changed.v1`)).toBe(topics.profileChanged);
     expect(topicByName('weft.unknown.v1')).toBeUndefined();
   });
 });

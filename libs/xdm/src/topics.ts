@@ -33,13 +33,28 @@ export const DATASET_ID_HEADER = 'weft-dataset-id';
 
 export const DEFAULT_PARTITIONS = 3;
 
+/**
+ * Optional prefix of every topic name, from WEFT_TOPIC_PREFIX: lets several Weft installations (or test runs) share
+ * one Kafka cluster without reading each other's data. Empty by default.
+ */
+export const TOPIC_PREFIX = readTopicPrefix(process.env['WEFT_TOPIC_PREFIX']);
+
+function readTopicPrefix(value: string | undefined): string {
+  if (!value) return '';
+  if (!/^[a-zA-Z0-9._-]{1,100}$/.test(value)) {
+    throw new Error(`WEFT_TOPIC_PREFIX: only letters, digits, '.', '_' and '-' are allowed in topic names (got ${JSON.stringify(value)})`);
+  }
+  return value;
+}
+
 function avroTopic<T>(
   name: string,
   value: AvroContract<T>,
   key: AvroTopic<T>['key'],
   description: string,
 ): AvroTopic<T> {
-  return { name, key, value, valueType: value.type, valueSubject: `${name}-value`, partitions: DEFAULT_PARTITIONS, description };
+  const topic = `${TOPIC_PREFIX}${name}`;
+  return { name: topic, key, value, valueType: value.type, valueSubject: `${topic}-value`, partitions: DEFAULT_PARTITIONS, description };
 }
 
 const primaryIdentityKey = {
@@ -52,7 +67,7 @@ const profileIdKey = { encoding: 'string', kind: 'profileId', description: 'prof
 /** Every Weft topic and its key/value contract. Services name topics only through this catalog. */
 export const topics = {
   inbound: {
-    name: 'weft.inbound.v1',
+    name: `${TOPIC_PREFIX}weft.inbound.v1`,
     key: {
       encoding: 'string',
       kind: 'producerDefined',
