@@ -8,6 +8,8 @@ export interface ExternalProducerOptions {
   registryUrl: string;
   /** Schema id of the dataset's Avro schema (GET /v1/schemas/{id} → avro.schemaId). */
   schemaId: number;
+  /** weft.inbound.v1, behind the installation's WEFT_TOPIC_PREFIX if it has one. */
+  topic?: string;
 }
 
 export class ExternalProducer {
@@ -34,7 +36,7 @@ export class ExternalProducer {
 
   async send(datasetId: string, values: (object | Buffer)[], key?: string): Promise<void> {
     await this.producer.send({
-      topic: 'weft.inbound.v1',
+      topic: this.options.topic ?? 'weft.inbound.v1',
       messages: values.map((v) => ({
         key: key ?? null,
         value: Buffer.isBuffer(v) ? v : this.encode(v),

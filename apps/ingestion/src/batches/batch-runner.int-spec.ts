@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createTestSchema, expectEventually, integrationEnv, requireSchemaRegistry, uniqueIdentifier, type TestSchema } from '@weft/testing';
-import type { IngestEnvelope } from '@weft/xdm';
+import { topics, type IngestEnvelope } from '@weft/xdm';
 import { EVENT_GROUPS } from '../../test/factories';
 import { EVENTS_CSV_MAPPING, writeEventsCsv } from '../../test/generate-csv';
 import { TopicTail } from '../../test/harness';
@@ -55,7 +55,7 @@ describe(BatchRunner.name, () => {
       BATCH_LEASE_MS: '2000',
     };
     service = await startServiceProcess(env);
-    accepted = await new TopicTail<IngestEnvelope>('weft.ingest.accepted.v1').start();
+    accepted = await new TopicTail<IngestEnvelope>(topics.ingestAccepted.name).start();
     await api('POST', '/v1/schemas', { id: 'web', title: 'web', class: 'experienceevent', fieldGroups: EVENT_GROUPS });
     await api('POST', '/v1/datasets', { id: 'web', name: 'web', schemaId: 'web' });
     const file = join(dir, 'events.csv');

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectEventually, uniqueIdentifier } from '@weft/testing';
-import type { IngestEnvelope } from '@weft/xdm';
+import { topics, type IngestEnvelope } from '@weft/xdm';
 import { EVENT_GROUPS, PROFILE_GROUPS } from '../../test/factories';
 import { EVENTS_CSV_MAPPING, writeEventsCsv } from '../../test/generate-csv';
 import { startIngestion, TopicTail, type Harness } from '../../test/harness';
@@ -29,7 +29,7 @@ describe(BatchesController.name, () => {
   beforeAll(async () => {
     mkdirSync(dir, { recursive: true });
     h = await startIngestion({ BATCH_CHUNK_ROWS: '1000', BATCH_POLL_MS: '100' });
-    accepted = await new TopicTail<IngestEnvelope>('weft.ingest.accepted.v1').start();
+    accepted = await new TopicTail<IngestEnvelope>(topics.ingestAccepted.name).start();
     await h.api('POST', '/v1/schemas', { id: `bweb-${run}`, title: 'Batch web', class: 'experienceevent', fieldGroups: EVENT_GROUPS });
     await h.api('POST', '/v1/schemas', { id: `bcrm-${run}`, title: 'Batch CRM', class: 'profile', fieldGroups: PROFILE_GROUPS });
     await h.api('POST', '/v1/datasets', { id: events, name: 'batch web', schemaId: `bweb-${run}` });

@@ -1,5 +1,5 @@
 import { expectEventually, uniqueIdentifier } from '@weft/testing';
-import type { IngestEnvelope } from '@weft/xdm';
+import { topics, type IngestEnvelope } from '@weft/xdm';
 import { ECID, EVENT_GROUPS, PROFILE_GROUPS, anEvent, aProfile, loadExample } from '../../test/factories';
 import { startIngestion, TopicTail, type Harness } from '../../test/harness';
 import { CollectionController } from './collection.controller';
@@ -14,8 +14,8 @@ describe(CollectionController.name, () => {
 
   beforeAll(async () => {
     h = await startIngestion({ INGEST_MAX_MESSAGES: '50' });
-    accepted = await new TopicTail<IngestEnvelope>('weft.ingest.accepted.v1').start();
-    rejected = await new TopicTail('weft.ingest.rejected.v1').start();
+    accepted = await new TopicTail<IngestEnvelope>(topics.ingestAccepted.name).start();
+    rejected = await new TopicTail(topics.ingestRejected.name).start();
     const schemas = [
       { id: `web-${run}`, title: 'Web events', class: 'experienceevent', fieldGroups: EVENT_GROUPS },
       { id: `web-strict-${run}`, title: 'Strict web events', class: 'experienceevent', fieldGroups: EVENT_GROUPS, strict: true },

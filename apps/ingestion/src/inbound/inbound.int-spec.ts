@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { expectEventually, integrationEnv, requireSchemaRegistry, uniqueIdentifier } from '@weft/testing';
-import type { IngestEnvelope } from '@weft/xdm';
+import { topics, type IngestEnvelope } from '@weft/xdm';
 import { ECID, EVENT_GROUPS } from '../../test/factories';
 import { ExternalProducer } from '../../test/external-producer';
 import { startIngestion, TopicTail, type Harness } from '../../test/harness';
@@ -24,11 +24,16 @@ describe(InboundConsumer.name, () => {
 
   beforeAll(async () => {
     h = await startIngestion({ INBOUND_ENABLED: 'true' });
-    accepted = await new TopicTail<IngestEnvelope>('weft.ingest.accepted.v1').start();
-    rejected = await new TopicTail('weft.ingest.rejected.v1').start();
+    accepted = await new TopicTail<IngestEnvelope>(topics.ingestAccepted.name).start();
+    rejected = await new TopicTail(topics.ingestRejected.name).start();
     const schema = await h.api('POST', '/v1/schemas', { id: `kweb-${run}`, title: 'Kafka web', class: 'experienceevent', fieldGroups: EVENT_GROUPS });
     await h.api('POST', '/v1/datasets', { id: datasetId, name: 'kafka web', schemaId: `kweb-${run}` });
-    producer = new ExternalProducer({ brokers: integrationEnv().kafkaBrokers, registryUrl: requireSchemaRegistry(), schemaId: schema.body.avro.schemaId });
+    producer = new ExternalProducer({
+      brokers: integrationEnv().kafkaBrokers,
+      registryUrl: requireSchemaRegistry(),
+      schemaId: schema.body.avro.schemaId,
+      topic: topics.inbound.name,
+    });
     await producer.connect();
   }, 60_000);
 
@@ -73,7 +78,7 @@ describe(InboundConsumer.name, () => {
     const kafka = new Kafka({ clientId: 'no-header', brokers: integrationEnv().kafkaBrokers, logLevel: logLevel.NOTHING });
     const raw = kafka.producer();
     await raw.connect();
-    await raw.send({ topic: 'weft.inbound.v1', messages: [{ value: producer.encode(avroEvent(`nohdr-${run}`)) }] });
+    await raw.send({ topic: topics.inbound.name, messages: [{ value: producer.encode(avroEvent(`nohdr-${run}`)) }] });
     await raw.disconnect();
     await producer.send(`missing-${run}`, [avroEvent(`nods-${run}`)]);
     await expectEventually(
