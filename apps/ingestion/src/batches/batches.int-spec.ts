@@ -4,8 +4,11 @@ import { expectEventually, uniqueIdentifier } from '@weft/testing';
 import { topics, type IngestEnvelope } from '@weft/xdm';
 import { EVENT_GROUPS, PROFILE_GROUPS } from '../../test/factories';
 import { EVENTS_CSV_MAPPING, writeEventsCsv } from '../../test/generate-csv';
+import { CUSTOMERS_PARQUET_MAPPING, writeCustomersParquet } from '../../test/generate-parquet';
 import { startIngestion, TopicTail, type Harness } from '../../test/harness';
 import { BatchesController } from './batches.controller';
+
+jest.mock(require.resolve('uuid', { paths: [require.resolve('thrift')] }), () => jest.requireActual('../../test/uuid-for-jest'));
 
 describe(BatchesController.name, () => {
   let h: Harness;
@@ -67,6 +70,64 @@ describe(BatchesController.name, () => {
     expect(errors.body.errors).toHaveLength(200);
   }, 180_000);
 
+  it('ingests a Parquet file written by ParquetWriter through a mapping (numbers, strings, a timestamp)', async () => {
+    const file = join(dir, 'customers.parquet');
+    await writeCustomersParquet(file, [
+      { customer_id: `pq1-${run}`, email: ' Ann@Example.com', points: 10, redeemed: 2.5, signed_up: new Date('2026-01-02T03:04:05Z'), first_name: 'Ann' },
+      { customer_id: `pq2-${run}`, email: 'bob@example.com', points: 0, redeemed: 0.25, signed_up: new Date('2026-02-03T04:05:06.789Z') },
+      { customer_id: `pq3-${run}`, email: 'anonymous', points: 3, redeemed: 1, signed_up: new Date('2026-03-04T05:06:07Z'), first_name: 'Nobody' },
+    ]);
+    const batch = await h.api('POST', '/v1/batches', { datasetId: profiles, format: 'parquet', mapping: CUSTOMERS_PARQUET_MAPPING, failureThreshold: 0.5 });
+    expect(batch.status).toBe(201);
+    const uploaded = await h.api('PUT', `/v1/batches/${batch.body.id}/files/customers.parquet`, readFileSync(file), { 'content-type': 'application/octet-stream' });
+    expect(uploaded.body.files).toEqual([{ name: 'customers.parquet', bytes: readFileSync(file).length }]);
+    expect((await h.api('POST', `/v1/batches/${batch.body.id}/complete`)).status).toBe(202);
+
+    const done = await finished(batch.body.id);
+    expect(done).toMatchObject({ status: 'completed', counts: { read: 3, ingested: 2, failed: 1 }, error: null });
+    const failures = await h.api('GET', `/v1/batches/${batch.body.id}/failures`);
+    expect(failures.body.failures.map((f: { row: number; code: string; path: string }) => [f.row, f.code, f.path])).toEqual([
+      [3, 'IDENTITY_BLOCKED_VALUE', 'identityMap.Email[0].id'],
+    ]);
+    const envelopes = await expectEventually(() => {
+      const found = accepted.values((e) => e.batchId === batch.body.id).sort((a, b) => a.id.localeCompare(b.id));
+      expect(found.map((e) => e.id)).toEqual([`pq1-${run}`, `pq2-${run}`]);
+      return found;
+    });
+    expect(envelopes[0]).toMatchObject({ datasetId: profiles, kind: 'record', source: 'batch', primaryIdentity: { namespace: 'Email', id: 'ann@example.com' } });
+    expect(JSON.parse(envelopes[0].payload)).toEqual({
+      _id: `pq1-${run}`,
+      identityMap: { Email: [{ id: 'ann@example.com' }] },
+      personalEmail: { address: 'ann@example.com' },
+      loyalty: { points: 10, pointsRedeemed: 2.5 },
+      _repo: { createDate: '2026-01-02T03:04:05.000Z' },
+      person: { name: { firstName: 'Ann' } },
+    });
+    expect(JSON.parse(envelopes[1].payload)).toEqual({
+      _id: `pq2-${run}`,
+      identityMap: { Email: [{ id: 'bob@example.com' }] },
+      personalEmail: { address: 'bob@example.com' },
+      loyalty: { points: 0, pointsRedeemed: 0.25 },
+      _repo: { createDate: '2026-02-03T04:05:06.789Z' },
+    });
+  }, 60_000);
+
+  it('ingests a JSON array file item by item, recording items that are not objects and a truncated tail', async () => {
+    const items = [`{"_id":"j1-${run}","person":{"name":{"firstName":"A"}}}`, '42', `{"_id":"j3-${run}","loyalty":{"points":"x"}}`, `{"_id":"j4-${run}"}`];
+    const batch = await h.api('POST', '/v1/batches', { datasetId: profiles, format: 'json', failureThreshold: 1 });
+    await h.api('PUT', `/v1/batches/${batch.body.id}/files/rows.json`, `[${items.join(',\n')}, {"_id": "j5`, { 'content-type': 'application/json' });
+    await h.api('POST', `/v1/batches/${batch.body.id}/complete`);
+    const done = await finished(batch.body.id);
+    expect(done).toMatchObject({ status: 'completed', counts: { read: 5, ingested: 2, failed: 3 } });
+    const failures = await h.api('GET', `/v1/batches/${batch.body.id}/failures`);
+    expect(failures.body.failures.map((f: { row: number; code: string }) => [f.row, f.code])).toEqual([
+      [2, 'NOT_AN_OBJECT'],
+      [3, 'TYPE_MISMATCH'],
+      [5, 'INVALID_JSON'],
+    ]);
+    await expectEventually(() => expect(accepted.values((e) => e.batchId === batch.body.id).map((e) => e.id).sort()).toEqual([`j1-${run}`, `j4-${run}`]));
+  }, 60_000);
+
   it('marks a batch with too many bad rows failed, keeping its good rows, and reports ragged CSV rows', async () => {
     const file = join(dir, 'ragged.csv');
     writeFileSync(file, '_id,person.name.firstName,loyalty.points\np1,Ann,10\np2,Bob\np3,Cy,3,extra\np4,Di,4.5\n');
@@ -85,7 +146,7 @@ describe(BatchesController.name, () => {
     await expectEventually(() => expect(accepted.values((e) => e.batchId === batch.body.id).map((e) => e.id).sort()).toEqual(['p1', 'p4']));
     const p4 = accepted.values((e) => e.id === 'p4')[0];
     expect(JSON.parse(p4.payload)).toEqual({ _id: 'p4', person: { name: { firstName: 'Di' } }, loyalty: { points: 4.5 } });
-  });
+  }, 60_000);
 
   it('ingests ndjson and records lines that are not JSON', async () => {
     const file = join(dir, 'rows.ndjson');
@@ -100,7 +161,7 @@ describe(BatchesController.name, () => {
       [2, 'INVALID_JSON'],
       [3, 'TYPE_MISMATCH'],
     ]);
-  });
+  }, 60_000);
 
   it('refuses a batch for an unknown dataset and completion without files', async () => {
     expect((await h.api('POST', '/v1/batches', { datasetId: `nope-${run}`, format: 'csv' })).body.error.code).toBe('UNKNOWN_DATASET');

@@ -1,7 +1,11 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { pipeline } from 'node:stream';
+import type * as Parquet from '@dsnp/parquetjs';
 import { parse } from 'csv-parse';
+import StreamArray from 'stream-json/streamers/StreamArray';
+import StreamValues from 'stream-json/streamers/StreamValues';
 import { ingestError, type IngestError } from '../ingest/ingest-codes';
 
 export type BatchFormat = 'csv' | 'json' | 'ndjson' | 'parquet';
@@ -9,10 +13,7 @@ export type BatchFormat = 'csv' | 'json' | 'ndjson' | 'parquet';
 /** One source row, 1-based; either a value or why it cannot be read (with its raw text). */
 export type SourceRow = { row: number; value: Record<string, unknown>; raw?: undefined; error?: undefined } | { row: number; error: IngestError; raw: string; value?: undefined };
 
-/** A JSON (array) file is parsed whole; larger ones should be sent as ndjson, which streams. */
-export const MAX_JSON_FILE_BYTES = 256 * 1024 * 1024;
-
-/** Streams the rows of an uploaded file; memory stays bounded by one row (CSV, ndjson) or one row group (Parquet). */
+/** Streams the rows of an uploaded file; memory stays bounded by one row (CSV, ndjson, JSON) or one row group (Parquet). */
 export async function* readRows(file: string, format: BatchFormat): AsyncGenerator<SourceRow> {
   switch (format) {
     case 'csv':
@@ -69,26 +70,39 @@ async function* readNdjson(file: string): AsyncGenerator<SourceRow> {
   }
 }
 
+/**
+ * A JSON file is an array of documents (or one document, or several in a row), parsed incrementally: only the item
+ * being read is in memory. A syntax error ends the file there; the items before it are kept.
+ */
 async function* readJson(file: string): AsyncGenerator<SourceRow> {
-  const { size } = await stat(file);
-  if (size > MAX_JSON_FILE_BYTES) {
-    yield { row: 1, raw: '', error: ingestError('INVALID_JSON', `a json file may be at most ${MAX_JSON_FILE_BYTES} bytes; send larger files as ndjson`) };
-    return;
-  }
-  const { readFile } = await import('node:fs/promises');
-  const text = await readFile(file, 'utf8');
-  let parsed: unknown;
+  const { char, offset } = await firstSignificantChar(file);
+  const items = pipeline(
+    createReadStream(file, { start: offset }),
+    char === '[' ? StreamArray.withParser() : StreamValues.withParser(),
+    () => undefined, // errors reach the loop below through the destroyed stream
+  );
+  let row = 0;
   try {
-    parsed = JSON.parse(text);
+    for await (const { value } of items as AsyncIterable<{ value: unknown }>) {
+      row++;
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) yield { row, value: value as Record<string, unknown> };
+      else yield { row, raw: JSON.stringify(value), error: ingestError('NOT_AN_OBJECT', `item ${row} is not a JSON object`) };
+    }
   } catch (err) {
-    yield { row: 1, raw: text.slice(0, 10_000), error: ingestError('INVALID_JSON', `the file is not valid JSON: ${(err as Error).message}`) };
-    return;
+    yield { row: row + 1, raw: '', error: ingestError('INVALID_JSON', `the file is not valid JSON after item ${row}: ${(err as Error).message}`) };
   }
-  const items = Array.isArray(parsed) ? parsed : [parsed];
-  for (let i = 0; i < items.length; i++) {
-    const item: unknown = items[i];
-    if (typeof item === 'object' && item !== null && !Array.isArray(item)) yield { row: i + 1, value: item as Record<string, unknown> };
-    else yield { row: i + 1, raw: JSON.stringify(item), error: ingestError('NOT_AN_OBJECT', `item ${i + 1} is not a JSON object`) };
+}
+
+/** The first character that is not whitespace or a byte order mark, and where the JSON text starts. */
+async function firstSignificantChar(file: string): Promise<{ char: string | undefined; offset: number }> {
+  const handle = await open(file);
+  try {
+    const { buffer, bytesRead } = await handle.read({ buffer: Buffer.alloc(4096), position: 0 });
+    const offset = bytesRead >= 3 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
+    const char = /\S/.exec(buffer.toString('utf8', offset, bytesRead))?.[0];
+    return { char, offset };
+  } finally {
+    await handle.close();
   }
 }
 
@@ -102,16 +116,11 @@ function parseJsonRow(row: number, line: string): SourceRow {
   }
 }
 
-interface ParquetModule {
-  ParquetReader: {
-    openFile(file: string): Promise<{ getCursor(): { next(): Promise<unknown> }; close(): Promise<void> }>;
-  };
-}
-
-function loadParquet(): ParquetModule | undefined {
+function loadParquet(): typeof Parquet | undefined {
   try {
+    // Loaded on first use: the library and its dependencies are large, and most batches are not Parquet.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('@dsnp/parquetjs') as ParquetModule;
+    return require('@dsnp/parquetjs') as typeof Parquet;
   } catch {
     return undefined;
   }
@@ -123,7 +132,13 @@ async function* readParquet(file: string): AsyncGenerator<SourceRow> {
     yield { row: 1, raw: '', error: ingestError('UNSUPPORTED_FORMAT', 'no Parquet reader is installed (@dsnp/parquetjs); send the data as csv or ndjson') };
     return;
   }
-  const reader = await parquet.ParquetReader.openFile(file);
+  let reader: Awaited<ReturnType<typeof parquet.ParquetReader.openFile>>;
+  try {
+    reader = await parquet.ParquetReader.openFile(file);
+  } catch (err) {
+    yield { row: 1, raw: '', error: ingestError('UNSUPPORTED_FORMAT', `the file is not a readable Parquet file: ${(err as Error).message}`) };
+    return;
+  }
   try {
     const cursor = reader.getCursor();
     let row = 0;
@@ -136,12 +151,19 @@ async function* readParquet(file: string): AsyncGenerator<SourceRow> {
   }
 }
 
-/** Parquet values as JSON: 64-bit integers as numbers, timestamps as ISO strings, binary as base64. */
+/**
+ * Parquet values as JSON: 64-bit integers as numbers (as strings beyond 2^53, where a number would lose digits),
+ * timestamps as ISO strings, binary as base64; null (an absent optional column) is left out, like an empty CSV cell.
+ */
 function plain(value: unknown): unknown {
-  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
   if (value instanceof Date) return value.toISOString();
   if (Buffer.isBuffer(value)) return value.toString('base64');
   if (Array.isArray(value)) return value.map(plain);
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== null && v !== undefined) out[k] = plain(v);
+    return out;
+  }
   return value;
 }
