@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { loadConfig, PlatformModule, type ServiceOptions } from '@weft/platform';
+import { topics } from '@weft/xdm';
 import { BatchEntity } from './batches/batch.entity';
 import { BatchRunner } from './batches/batch-runner';
 import { BatchesController, registerUploadParser } from './batches/batches.controller';
@@ -15,7 +16,6 @@ import { IngestErrorsController } from './ingest-errors/ingest-errors.controller
 import { IngestErrorsService } from './ingest-errors/ingest-errors.service';
 import { IngestService } from './ingest/ingest.service';
 import { InboundConsumer } from './inbound/inbound.consumer';
-import { acceptedTopic, rejectedTopic } from './ingest/topic-contracts';
 import { CreateIngestionTables1767225700000 } from './migrations/1767225700000-create-ingestion-tables';
 import { FieldGroupEntity, XdmSchemaEntity } from './xdm-schemas/xdm-schema.entity';
 import { XdmSchemasController } from './xdm-schemas/xdm-schemas.controller';
@@ -29,7 +29,7 @@ const entities = [XdmSchemaEntity, FieldGroupEntity, DatasetEntity, BatchEntity]
       name: 'ingestion',
       configSchema: ingestionConfigSchema,
       database: { entities, migrations: [CreateIngestionTables1767225700000] },
-      messaging: { produces: [acceptedTopic, rejectedTopic], consumes: [] },
+      messaging: { produces: [topics.ingestAccepted, topics.ingestRejected], consumes: [] },
     }),
     TypeOrmModule.forFeature(entities),
   ],

@@ -1,11 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { MessagingClient, type ConsumedMessage, type RawMessage } from '@weft/messaging';
 import { CONFIG } from '@weft/platform';
-import { DATASET_ID_HEADER } from '@weft/xdm';
+import { DATASET_ID_HEADER, topics } from '@weft/xdm';
 import type { IngestionConfig } from '../config';
 import { ingestError } from '../ingest/ingest-codes';
 import { IngestService, type InboundMessage } from '../ingest/ingest.service';
-import { inboundTopic } from '../ingest/topic-contracts';
 import { InboundDecoder } from './inbound-decoder';
 
 /**
@@ -28,10 +27,10 @@ export class InboundConsumer implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.INBOUND_ENABLED) return;
-    await this.messaging.provision([{ name: inboundTopic.name, partitions: Math.max(inboundTopic.partitions, this.config.KAFKA_TOPIC_PARTITIONS) }]);
+    await this.messaging.provision([{ name: topics.inbound.name, partitions: Math.max(topics.inbound.partitions, this.config.KAFKA_TOPIC_PARTITIONS) }]);
     const consumer = this.messaging.consumer<RawMessage>({
-      groupId: `weft.ingestion.${inboundTopic.name}`,
-      topics: [inboundTopic.name],
+      groupId: `weft.ingestion.${topics.inbound.name}`,
+      topics: [topics.inbound.name],
       decode: (raw) => raw,
       handle: (batch) => this.handle(batch),
       maxBatchSize: this.config.INBOUND_MAX_BATCH,

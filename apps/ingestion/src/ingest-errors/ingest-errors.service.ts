@@ -4,9 +4,8 @@ import type { DataSource } from 'typeorm';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { MessagingClient } from '@weft/messaging';
 import { NotFoundError } from '@weft/platform';
-import type { IngestSource } from '@weft/xdm';
+import { topics, type IngestSource } from '@weft/xdm';
 import type { IngestError } from '../ingest/ingest-codes';
-import { rejectedTopic } from '../ingest/topic-contracts';
 
 export interface Rejection {
   datasetId: string;
@@ -63,7 +62,7 @@ export class IngestErrorsService {
     if (!rejections.length) return;
     await Promise.all([
       this.messaging.publish(
-        rejectedTopic,
+        topics.ingestRejected,
         rejections.map((r) => ({
           key: r.datasetId,
           value: {

@@ -1,13 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { MessagingClient, ProducerBufferFullError } from '@weft/messaging';
 import { CONFIG, DomainError } from '@weft/platform';
-import { formatIdentityKey, type IngestEnvelope, type IngestSource } from '@weft/xdm';
+import { formatIdentityKey, topics, type IngestEnvelope, type IngestSource } from '@weft/xdm';
 import type { IngestionConfig } from '../config';
 import { DatasetsService } from '../datasets/datasets.service';
 import { IngestErrorsService, type Rejection } from '../ingest-errors/ingest-errors.service';
 import { DocumentValidator, readId, type DatasetTarget } from './document-validator';
 import { ingestError, type IngestError } from './ingest-codes';
-import { acceptedTopic } from './topic-contracts';
 
 /** One message from an inlet: a parsed value, or the reason it could not even be read. */
 export interface InboundMessage {
@@ -108,7 +107,7 @@ export class IngestService {
     }
     try {
       await Promise.all([
-        accepted.length ? this.messaging.publish(acceptedTopic, accepted) : undefined,
+        accepted.length ? this.messaging.publish(topics.ingestAccepted, accepted) : undefined,
         this.errors.record(rejections),
       ]);
     } catch (err) {
