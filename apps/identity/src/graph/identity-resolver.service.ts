@@ -19,25 +19,31 @@ export class IdentityResolverService {
   /**
    * Idempotent: a re-delivered envelope finds its links already stored (same times), so it changes nothing, writes no
    * graph change and is resolved to the same profile again. Graph changes are published before the resolved envelopes
-   * of the batch, and both before the offsets are committed.
+   * of the batch, and both before the offsets are committed. The resolved envelopes are published while the store
+   * refreshes last-seen times, which change no profile id.
    */
   async handle(envelopes: readonly IngestEnvelope[]): Promise<ResolvedEnvelope[]> {
     const config = await this.rules.graphConfig();
-    const { resolutions, changes } = await this.store.resolveBatch(
+    let resolved: ResolvedEnvelope[] = [];
+    await this.store.resolveBatch(
       envelopes.map((e) => ({ id: e.id, at: new Date(e.timestamp), identities: e.identities })),
       config,
-    );
-    if (changes) await this.outbox.flush();
-    const failed = resolutions.findIndex((r) => r.profileId === null);
-    if (failed >= 0) {
-      // The consumer retries the batch message by message and dead-letters only this one.
-      const { reason } = resolutions[failed] as Extract<Resolution, { profileId: null }>;
-      throw new PermanentMessageError('unresolvable_identities', `envelope ${envelopes[failed].id} cannot be stitched: ${reason}`);
-    }
-    const resolved = envelopes.map((envelope, i) => toResolved(envelope, resolutions[i] as Extract<Resolution, { primary: Identity }>));
-    await this.messaging.publish(
-      topics.identityResolved,
-      resolved.map((value) => ({ key: value.profileId, value })),
+      {
+        whileRefreshing: async ({ resolutions, changes }) => {
+          if (changes) await this.outbox.flush();
+          const failed = resolutions.findIndex((r) => r.profileId === null);
+          if (failed >= 0) {
+            // The consumer retries the batch message by message and dead-letters only this one.
+            const { reason } = resolutions[failed] as Extract<Resolution, { profileId: null }>;
+            throw new PermanentMessageError('unresolvable_identities', `envelope ${envelopes[failed].id} cannot be stitched: ${reason}`);
+          }
+          resolved = envelopes.map((envelope, i) => toResolved(envelope, resolutions[i] as Extract<Resolution, { primary: Identity }>));
+          await this.messaging.publish(
+            topics.identityResolved,
+            resolved.map((value) => ({ key: value.profileId, value })),
+          );
+        },
+      },
     );
     return resolved;
   }

@@ -37,6 +37,15 @@ export interface BatchResolution {
   changes: number;
 }
 
+export interface ResolveBatchOptions {
+  /**
+   * Runs once every record is resolved and the batch's graph changes are committed, while the last-seen and link
+   * times of known identities are refreshed (those refreshes change no profile id): e.g. publishing the resolved
+   * records. resolveBatch settles when both have finished, and fails with this function's error first.
+   */
+  whileRefreshing?: (resolved: BatchResolution) => Promise<void>;
+}
+
 export interface IdentityRow {
   namespace: string;
   id: string;
@@ -79,15 +88,25 @@ interface Classified {
   record: RecordToResolve;
   identities: Identity[];
   primary: Identity;
+  /** Every pair of the record's identities, in canonical order. */
+  pairs: Link[];
 }
+
+/**
+ * Planner settings for the transactions of resolveBatch, whose statements all find rows by key (primary keys, graph
+ * ids). Left to itself, the planner scans and hashes a whole table to join a few thousand keys, or to find the rows of
+ * a hundred graphs when the table has no statistics yet; index lookups are what these statements need at any size.
+ */
+const KEY_LOOKUPS = 'SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off';
 
 /**
  * The identity graphs in Postgres, driven by the framework-free algorithm of @weft/identity-graph.
  *
- * Batches: a batch of records is resolved with few round trips. One indexed SELECT reads every identity of the batch
- * and one reads the links between identities of each record; a record whose identities are all in one graph with
- * every pair already linked (the common case) needs nothing else, apart from time refreshes that are written for the
- * whole batch at once. The other records are applied together in one transaction.
+ * Batches: a batch of records is resolved with few round trips. Two indexed SELECTs, sent at once on two connections,
+ * read every identity of the batch and every link between identities of a record; a record whose identities are all
+ * in one graph with every pair already linked (the common case) needs nothing else: no lock, no transaction. Its
+ * last-seen and link times are refreshed only when it is IDENTITY_TIME_RESOLUTION_MS newer than what is stored, in
+ * one statement for the whole batch. The other records are applied together in one transaction.
  *
  * Concurrency (several instances on different partitions): the transaction takes transaction-scoped advisory locks,
  * first on every identity of its records (sorted by lock key), then on every graph those identities belong to
@@ -104,6 +123,7 @@ interface Classified {
 export class PostgresGraphStore {
   private readonly t: (table: string) => string;
   private readonly timeResolutionMs: number;
+  private readonly statementSuffix: string;
 
   constructor(
     private readonly pool: Pool,
@@ -112,10 +132,15 @@ export class PostgresGraphStore {
     const schema = `"${options.schema.replace(/"/g, '""')}"`;
     this.t = (table) => `${schema}."${table}"`;
     this.timeResolutionMs = options.timeResolutionMs ?? 0;
+    this.statementSuffix = createHash('sha1').update(options.schema).digest('hex').slice(0, 12);
   }
 
   /** Resolves every record to a profile id, linking its identities; graph changes go to the outbox. */
-  async resolveBatch(records: readonly RecordToResolve[], config: GraphConfig): Promise<BatchResolution> {
+  async resolveBatch(
+    records: readonly RecordToResolve[],
+    config: GraphConfig,
+    options: ResolveBatchOptions = {},
+  ): Promise<BatchResolution> {
     let changes = 0;
     const resolutions: Resolution[] = new Array<Resolution>(records.length);
     const linking: Classified[] = [];
@@ -124,7 +149,8 @@ export class PostgresGraphStore {
       const validation = validateRecord(record, config);
       if (validation.status === 'accepted' && validation.identities.length > 0) {
         const identities = [...validation.identities];
-        linking.push({ index, record, identities, primary: primaryIdentity(identities, config)! });
+        const pairs = pairsOf(identities, record.at);
+        linking.push({ index, record, identities, primary: primaryIdentity(identities, config)!, pairs });
         return;
       }
       // A skipped record links nothing but still belongs to the profile of its best valid identity.
@@ -139,58 +165,88 @@ export class PostgresGraphStore {
       }
     });
 
+    // The links are read for every record at once with the identities rather than after them for the records found in
+    // one graph: a few pairs read for nothing (records with new identities) cost less than a second round trip.
     const keys = uniqueIdentities([...linking.flatMap((c) => c.identities), ...lookups.map((l) => l.identity)]);
-    const rows = await this.readSightings(keys);
+    const [rows, links] = await Promise.all([this.readSightings(keys), this.readLinks(uniqueLinks(linking.flatMap((c) => c.pairs)))]);
     for (const { index, identity } of lookups) {
       const row = rows.get(identityKey(identity));
       resolutions[index] = { profileId: row?.graphId ?? soloProfileId(identity), primary: identity };
     }
 
-    const candidates = linking.filter((c) => {
-      if (c.identities.length === 1) return rows.has(identityKey(c.identities[0]));
-      const graphId = rows.get(identityKey(c.identities[0]))?.graphId;
-      return !!graphId && c.identities.every((i) => rows.get(identityKey(i))?.graphId === graphId);
-    });
-    const pairs = uniqueLinks(candidates.flatMap((c) => pairsOf(c.identities, c.record.at)));
-    const links = await this.readLinks(pairs);
-
-    const identityRefresh = new Map<string, { identity: Identity; at: Date }>();
-    const linkRefresh = new Map<string, Link>();
+    const identityRefresh = new Map<string, { identity: Identity; at: number }>();
+    const linkRefresh = new Map<string, { link: Link; at: number }>();
     const slow: Classified[] = [];
-    const fast = new Set(candidates);
     for (const c of linking) {
-      const known = fast.has(c) && pairsOf(c.identities, c.record.at).every((p) => links.has(linkId(p)));
-      if (!known) {
+      if (!this.isKnown(c, rows, links)) {
         slow.push(c);
         continue;
       }
       const row = rows.get(identityKey(c.primary))!;
       resolutions[c.index] = { profileId: row.graphId ?? soloProfileId(c.primary), primary: c.primary };
+      const at = c.record.at.getTime();
       for (const identity of c.identities) {
-        if (this.isNewer(c.record.at, rows.get(identityKey(identity))!.lastSeen)) {
-          raise(identityRefresh, identityKey(identity), { identity, at: c.record.at });
-        }
+        const key = identityKey(identity);
+        if (this.isNewer(at, rows.get(key)!.lastSeen)) raise(identityRefresh, key, { identity, at });
       }
-      for (const pair of pairsOf(c.identities, c.record.at)) {
-        if (this.isNewer(c.record.at, links.get(linkId(pair))!.at)) raise(linkRefresh, linkId(pair), pair);
+      for (const pair of c.pairs) {
+        const id = linkId(pair);
+        if (this.isNewer(at, links.get(id)!)) raise(linkRefresh, id, { link: pair, at });
       }
     }
 
     if (slow.length) {
-      const applied = await this.inTransaction((client) => this.applySlow(client, slow, config));
+      const applied = await this.inTransaction((client) => this.applySlow(client, slow, config), KEY_LOOKUPS);
       slow.forEach((c, i) => (resolutions[c.index] = { profileId: applied.profiles[i], primary: c.primary }));
       changes = applied.changes;
     }
-    await this.refreshTimes([...identityRefresh.values()], [...linkRefresh.values()]);
-    return { resolutions, changes };
+    const resolved = { resolutions, changes };
+    const refresh = this.refreshTimes([...identityRefresh.values()], [...linkRefresh.values()]);
+    if (!options.whileRefreshing) {
+      await refresh;
+      return resolved;
+    }
+    const [refreshed, done] = await Promise.allSettled([refresh, options.whileRefreshing(resolved)]);
+    if (done.status === 'rejected') throw done.reason;
+    if (refreshed.status === 'rejected') throw refreshed.reason;
+    return resolved;
   }
 
-  /** The graph holding `identity`, or the identity alone when it is known but linked to nothing. */
+  /** All identities of the record are known, in one graph (or alone, for a single one), and every pair is linked. */
+  private isKnown(c: Classified, rows: Map<string, Sighting>, links: Map<string, number>): boolean {
+    if (c.identities.length === 1) return rows.has(identityKey(c.identities[0]));
+    const graphId = rows.get(identityKey(c.identities[0]))?.graphId;
+    return (
+      !!graphId &&
+      c.identities.every((i) => rows.get(identityKey(i))?.graphId === graphId) &&
+      c.pairs.every((p) => links.has(linkId(p)))
+    );
+  }
+
+  /**
+   * The graph holding `identity`, or the identity alone when it is known but linked to nothing. One round trip: the
+   * identity's row with its graph's members and links aggregated as JSON.
+   */
   async findByIdentity(identity: Identity): Promise<StoredGraph | undefined> {
-    const row = (await this.readIdentities(this.pool, [identity])).get(identityKey(identity));
-    if (!row) return undefined;
-    if (!row.graphId) return { profileId: soloProfileId(identity), identities: [row], links: [] };
-    return this.findByProfileId(row.graphId);
+    const { rows } = await this.pool.query<RawIdentityRow & { members: JsonRow<RawIdentityRow>[] | null; links: JsonRow<RawLinkRow>[] | null }>({
+      name: this.statement('find_by_identity'),
+      text: `SELECT ${IDENTITY_COLUMNS.replace(/"(\w+)"/g, 'i."$1"')},
+               (SELECT json_agg(m ORDER BY m."namespace", m."id") FROM (
+                  SELECT ${IDENTITY_COLUMNS} FROM ${this.t('identities')} WHERE "graph_id" = i."graph_id") m) AS "members",
+               (SELECT json_agg(l ORDER BY l."a_namespace", l."a_id", l."b_namespace", l."b_id") FROM (
+                  SELECT "a_namespace", "a_id", "b_namespace", "b_id", "graph_id", "at" FROM ${this.t('links')}
+                  WHERE "graph_id" = i."graph_id") l) AS "links"
+             FROM ${this.t('identities')} i WHERE i."namespace" = $1 AND i."id" = $2`,
+      values: [identity.namespace, identity.id],
+    });
+    const [found] = rows;
+    if (!found) return undefined;
+    if (!found.graph_id) return { profileId: soloProfileId(identity), identities: [toRow(found)], links: [] };
+    return {
+      profileId: found.graph_id,
+      identities: (found.members ?? []).map((m) => toRow(fromJson(m, ['first_seen', 'last_seen', 'linked_at']))),
+      links: (found.links ?? []).map((l) => toLink(fromJson(l, ['at'])).link),
+    };
   }
 
   async findByProfileId(profileId: string): Promise<StoredGraph | undefined> {
@@ -293,7 +349,7 @@ export class PostgresGraphStore {
 
     const fresh = await this.markApplied(client, records);
     const profiles: string[] = [];
-    let changeCount = 0;
+    const changes: GraphChange[] = [];
     for (const { record, identities, primary } of records) {
       if (!fresh.has(record)) {
         profiles.push(state.get(identityKey(primary))?.graphId ?? soloProfileId(primary));
@@ -331,9 +387,7 @@ export class PostgresGraphStore {
         state.get(identityKey(identity))!.linkRefusal = reason;
         this.options.onRefusal?.(reason, identity);
       }
-      const changes = graphChangesOf(result, joined, record.at);
-      if (changes.length) await this.enqueue(client, changes);
-      changeCount += changes.length;
+      changes.push(...graphChangesOf(result, joined, record.at));
       profiles.push(state.get(identityKey(primary))!.graphId ?? soloProfileId(primary));
     }
 
@@ -347,7 +401,9 @@ export class PostgresGraphStore {
       changed,
       [...state.values()].filter((row) => !sameRow(row, initial.get(identityKey(row)))),
     );
-    return { profiles, changes: changeCount };
+    // One statement for the batch; seq follows the order of the records, and of the changes within each.
+    if (changes.length) await this.enqueue(client, changes);
+    return { profiles, changes: changes.length };
   }
 
   /**
@@ -458,38 +514,52 @@ export class PostgresGraphStore {
   }
 
   /**
-   * Time refreshes of the fast path, in one transaction. The planner is kept on the primary-key indexes: left to
-   * itself it hashes the whole table to update a few thousand rows.
+   * Time refreshes of the fast path: one statement updating both tables, rows in key order, times sent as epoch
+   * milliseconds (cheaper to encode than dates), in a transaction that keeps the planner on the primary-key indexes.
    */
-  private async refreshTimes(identities: { identity: Identity; at: Date }[], links: Link[]): Promise<void> {
+  private async refreshTimes(identities: { identity: Identity; at: number }[], links: { link: Link; at: number }[]): Promise<void> {
     if (!identities.length && !links.length) return;
     identities.sort((x, y) => compareIdentities(x.identity, y.identity));
-    links.sort((x, y) => compareIdentities(x.a, y.a) || compareIdentities(x.b, y.b));
-    await this.inTransaction(async (client) => {
-      await client.query(`SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`);
-      if (identities.length) {
-        await client.query(
-          `UPDATE ${this.t('identities')} AS i SET "last_seen" = u."at"
-           FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u("namespace", "id", "at")
-           WHERE i."namespace" = u."namespace" AND i."id" = u."id" AND i."last_seen" < u."at"`,
-          [identities.map((r) => r.identity.namespace), identities.map((r) => r.identity.id), identities.map((r) => r.at)],
-        );
-      }
-      if (links.length) {
-        await client.query(
-          `UPDATE ${this.t('links')} AS l SET "at" = u."at"
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS u("a_namespace", "a_id", "b_namespace", "b_id", "at")
-           WHERE l."a_namespace" = u."a_namespace" AND l."a_id" = u."a_id" AND l."b_namespace" = u."b_namespace"
-             AND l."b_id" = u."b_id" AND l."at" < u."at"`,
-          [links.map((l) => l.a.namespace), links.map((l) => l.a.id), links.map((l) => l.b.namespace), links.map((l) => l.b.id), links.map((l) => l.at)],
-        );
-      }
-    });
+    links.sort((x, y) => compareIdentities(x.link.a, y.link.a) || compareIdentities(x.link.b, y.link.b));
+    await this.inTransaction(
+      (client) =>
+        client.query({
+          name: this.statement('refresh'),
+          text: `WITH "identities" AS (
+                   UPDATE ${this.t('identities')} AS i SET "last_seen" = timestamptz 'epoch' + u."at" * interval '1 millisecond'
+                   FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u("namespace", "id", "at")
+                   WHERE i."namespace" = u."namespace" AND i."id" = u."id"
+                     AND i."last_seen" < timestamptz 'epoch' + u."at" * interval '1 millisecond'
+                 ), "links" AS (
+                   UPDATE ${this.t('links')} AS l SET "at" = timestamptz 'epoch' + u."at" * interval '1 millisecond'
+                   FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[]) AS u("a_namespace", "a_id", "b_namespace", "b_id", "at")
+                   WHERE l."a_namespace" = u."a_namespace" AND l."a_id" = u."a_id" AND l."b_namespace" = u."b_namespace"
+                     AND l."b_id" = u."b_id" AND l."at" < timestamptz 'epoch' + u."at" * interval '1 millisecond'
+                 )
+                 SELECT 1`,
+          values: [
+            identities.map((r) => r.identity.namespace),
+            identities.map((r) => r.identity.id),
+            identities.map((r) => r.at),
+            links.map((l) => l.link.a.namespace),
+            links.map((l) => l.link.a.id),
+            links.map((l) => l.link.b.namespace),
+            links.map((l) => l.link.b.id),
+            links.map((l) => l.at),
+          ],
+        }),
+      KEY_LOOKUPS,
+    );
   }
 
-  private isNewer(at: Date, stored: Date): boolean {
-    const gap = at.getTime() - stored.getTime();
+  private isNewer(at: number, stored: number): boolean {
+    const gap = at - stored;
     return gap > 0 && gap >= this.timeResolutionMs;
+  }
+
+  /** Name of a prepared statement of this store (one per schema: statements are prepared per connection). */
+  private statement(name: string): string {
+    return `identity_${name}_${this.statementSuffix}`;
   }
 
   private async readIdentities(db: Pool | PoolClient, identities: readonly Identity[]): Promise<Map<string, IdentityRow>> {
@@ -504,33 +574,38 @@ export class PostgresGraphStore {
     return found;
   }
 
-  /** The fast path's read: graph and last-seen time of each identity, times as numbers (cheaper to decode). */
-  private async readSightings(identities: readonly Identity[]): Promise<Map<string, { graphId: string | null; lastSeen: Date }>> {
-    const found = new Map<string, { graphId: string | null; lastSeen: Date }>();
+  /**
+   * The fast path's read: graph and last-seen time (epoch ms, cheaper to decode than a date) of each identity. A
+   * prepared statement: parsed once per connection, and its generic plan joins by the primary key whatever the size.
+   */
+  private async readSightings(identities: readonly Identity[]): Promise<Map<string, Sighting>> {
+    const found = new Map<string, Sighting>();
     if (!identities.length) return found;
-    const { rows } = await this.pool.query<{ namespace: string; id: string; graph_id: string | null; last_seen: number }>(
-      `SELECT i."namespace", i."id", i."graph_id", (extract(epoch FROM i."last_seen") * 1000)::float8 AS "last_seen"
-       FROM unnest($1::text[], $2::text[]) AS k("namespace", "id")
-       JOIN ${this.t('identities')} i ON i."namespace" = k."namespace" AND i."id" = k."id"`,
-      [identities.map((i) => i.namespace), identities.map((i) => i.id)],
-    );
-    for (const r of rows) found.set(identityKey(r), { graphId: r.graph_id, lastSeen: new Date(r.last_seen) });
+    const { rows } = await this.pool.query<{ namespace: string; id: string; graph_id: string | null; last_seen: number }>({
+      name: this.statement('sightings'),
+      text: `SELECT i."namespace", i."id", i."graph_id", (extract(epoch FROM i."last_seen") * 1000)::float8 AS "last_seen"
+             FROM unnest($1::text[], $2::text[]) AS k("namespace", "id")
+             JOIN ${this.t('identities')} i ON i."namespace" = k."namespace" AND i."id" = k."id"`,
+      values: [identities.map((i) => i.namespace), identities.map((i) => i.id)],
+    });
+    for (const r of rows) found.set(identityKey(r), { graphId: r.graph_id, lastSeen: r.last_seen });
     return found;
   }
 
-  private async readLinks(pairs: Link[]): Promise<Map<string, Link>> {
-    const found = new Map<string, Link>();
+  /** The fast path's read of links: the time (epoch ms) of each pair that is linked, by link id. */
+  private async readLinks(pairs: Link[]): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
     if (!pairs.length) return found;
-    const { rows } = await this.pool.query<RawLinkRow>(
-      `SELECT l."a_namespace", l."a_id", l."b_namespace", l."b_id", l."graph_id", l."at"
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k("a_namespace", "a_id", "b_namespace", "b_id")
-       JOIN ${this.t('links')} l ON l."a_namespace" = k."a_namespace" AND l."a_id" = k."a_id"
-         AND l."b_namespace" = k."b_namespace" AND l."b_id" = k."b_id"`,
-      [pairs.map((p) => p.a.namespace), pairs.map((p) => p.a.id), pairs.map((p) => p.b.namespace), pairs.map((p) => p.b.id)],
-    );
-    for (const raw of rows) {
-      const { link } = toLink(raw);
-      found.set(linkId(link), link);
+    const { rows } = await this.pool.query<{ a_namespace: string; a_id: string; b_namespace: string; b_id: string; at: number }>({
+      name: this.statement('links'),
+      text: `SELECT l."a_namespace", l."a_id", l."b_namespace", l."b_id", (extract(epoch FROM l."at") * 1000)::float8 AS "at"
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k("a_namespace", "a_id", "b_namespace", "b_id")
+             JOIN ${this.t('links')} l ON l."a_namespace" = k."a_namespace" AND l."a_id" = k."a_id"
+               AND l."b_namespace" = k."b_namespace" AND l."b_id" = k."b_id"`,
+      values: [pairs.map((p) => p.a.namespace), pairs.map((p) => p.a.id), pairs.map((p) => p.b.namespace), pairs.map((p) => p.b.id)],
+    });
+    for (const r of rows) {
+      found.set(`${identityKey({ namespace: r.a_namespace, id: r.a_id })}|${identityKey({ namespace: r.b_namespace, id: r.b_id })}`, r.at);
     }
     return found;
   }
@@ -561,11 +636,12 @@ export class PostgresGraphStore {
     await client.query(`SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k`, [hashed.map(String)]);
   }
 
-  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+  /** Runs `work` in a transaction, started together with `settings` (one round trip); retried on RetryError and deadlocks. */
+  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>, settings?: string): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       try {
-        await client.query('BEGIN');
+        await client.query(settings ? `BEGIN; ${settings}` : 'BEGIN');
         const result = await work(client);
         await client.query('COMMIT');
         return result;
@@ -606,6 +682,12 @@ interface RawIdentityRow {
   link_refusal: string | null;
 }
 
+/** What the fast path needs of a stored identity: its graph and when it was last seen (epoch ms). */
+interface Sighting {
+  graphId: string | null;
+  lastSeen: number;
+}
+
 interface RawLinkRow {
   a_namespace: string;
   a_id: string;
@@ -613,6 +695,15 @@ interface RawLinkRow {
   b_id: string;
   graph_id: string;
   at: Date;
+}
+
+/** A row as json_agg renders it: timestamps as ISO strings. */
+type JsonRow<T> = { [K in keyof T]: T[K] extends Date | null ? string | Extract<T[K], null> : T[K] };
+
+function fromJson<T extends object>(row: JsonRow<T>, dates: (keyof T)[]): T {
+  const out = { ...row } as Record<keyof T, unknown>;
+  for (const key of dates) if (out[key] !== null) out[key] = new Date(out[key] as string);
+  return out as T;
 }
 
 function toRow(raw: RawIdentityRow): IdentityRow {
@@ -708,7 +799,7 @@ function uniqueLinks(links: Link[]): Link[] {
   return [...new Map(links.map((l) => [linkId(l), l])).values()];
 }
 
-function raise<T extends { at: Date }>(map: Map<string, T>, key: string, value: T): void {
+function raise<T extends { at: number }>(map: Map<string, T>, key: string, value: T): void {
   const known = map.get(key);
   if (!known || known.at < value.at) map.set(key, value);
 }
