@@ -12,6 +12,7 @@ import { IdentityRulesController } from './identity-rules/identity-rules.control
 import { IdentityRulesEntity } from './identity-rules/identity-rules.entity';
 import { IdentityRulesService } from './identity-rules/identity-rules.service';
 import { CreateIdentityTables1767312000000 } from './migrations/1767312000000-create-identity-tables';
+import { LeaveRoomForTimeRefreshes1767398400000 } from './migrations/1767398400000-leave-room-for-time-refreshes';
 import { NamespaceEntity } from './namespaces/namespace.entity';
 import { NamespacesController } from './namespaces/namespaces.controller';
 import { NamespacesService } from './namespaces/namespaces.service';
@@ -28,7 +29,7 @@ export function identityModules(name = 'identity'): DynamicModule['imports'] {
     PlatformModule.forRoot({
       name,
       configSchema: identityConfigSchema,
-      database: { entities, migrations: [CreateIdentityTables1767312000000] },
+      database: { entities, migrations: [CreateIdentityTables1767312000000, LeaveRoomForTimeRefreshes1767398400000] },
       messaging: { produces: [topics.identityResolved, topics.identityGraph], consumes: [topics.ingestAccepted] },
     }),
     TypeOrmModule.forFeature(entities),

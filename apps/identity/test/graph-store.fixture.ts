@@ -2,6 +2,7 @@ import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { createTestSchema, integrationEnv, type TestSchema } from '@weft/testing';
 import { CreateIdentityTables1767312000000 } from '../src/migrations/1767312000000-create-identity-tables';
+import { LeaveRoomForTimeRefreshes1767398400000 } from '../src/migrations/1767398400000-leave-room-for-time-refreshes';
 import { PostgresGraphStore, type GraphStoreOptions } from '../src/graph/postgres-graph-store';
 
 export interface GraphStoreDatabase {
@@ -19,7 +20,7 @@ export async function graphStoreDatabase(): Promise<GraphStoreDatabase> {
     type: 'postgres',
     url: integrationEnv().databaseUrl,
     schema: schema.name,
-    migrations: [CreateIdentityTables1767312000000],
+    migrations: [CreateIdentityTables1767312000000, LeaveRoomForTimeRefreshes1767398400000],
     migrationsTableName: 'migrations',
   });
   await dataSource.initialize();

@@ -196,7 +196,8 @@ export class PostgresGraphStore {
     }
 
     if (slow.length) {
-      const applied = await this.inTransaction((client) => this.applySlow(client, slow, config), KEY_LOOKUPS);
+      const graphIds = new Set(slow.flatMap((c) => c.identities.flatMap((i) => rows.get(identityKey(i))?.graphId ?? [])));
+      const applied = await this.inTransaction((client) => this.applySlow(client, slow, config, graphIds), KEY_LOOKUPS);
       slow.forEach((c, i) => (resolutions[c.index] = { profileId: applied.profiles[i], primary: c.primary }));
       changes = applied.changes;
     }
@@ -267,7 +268,7 @@ export class PostgresGraphStore {
   /** Privacy delete of one identity: it and its links go; what is left of its graph may split. */
   async deleteIdentity(identity: Identity, config: GraphConfig, at = new Date()): Promise<GraphChange[]> {
     return this.inTransaction(async (client) => {
-      await this.lock(client, 'identity', [identityKey(identity)]);
+      await this.lock(client, ['identity', [identityKey(identity)]]);
       const row = (await this.readIdentities(client, [identity])).get(identityKey(identity));
       if (!row) throw new GraphStoreError('not_found', `identity ${identity.namespace}:${identity.id} is not known`);
       if (!row.graphId) {
@@ -275,7 +276,7 @@ export class PostgresGraphStore {
         return this.enqueue(client, [deleteChange(soloProfileId(identity), [identity], at)]);
       }
       const graphId = row.graphId;
-      await this.lock(client, 'graph', [graphId]);
+      await this.lock(client, ['graph', [graphId]]);
       const members = await this.readMembers(client, [graphId]);
       if (!members.some((m) => identityKey(m) === identityKey(identity))) throw new RetryError();
       const links = (await this.readGraphLinks(client, [graphId])).map((l) => l.link);
@@ -300,8 +301,7 @@ export class PostgresGraphStore {
     return this.inTransaction(async (client) => {
       const found = await this.findByProfileId(profileId);
       if (!found) throw new GraphStoreError('not_found', `profile ${profileId} has no identity graph`);
-      await this.lock(client, 'identity', found.identities.map(identityKey));
-      await this.lock(client, 'graph', [profileId]);
+      await this.lock(client, ['identity', found.identities.map(identityKey)], ['graph', [profileId]]);
       const members = found.links.length
         ? await this.readMembers(client, [profileId])
         : [...(await this.readIdentities(client, found.identities)).values()].filter((r) => !r.graphId);
@@ -322,22 +322,26 @@ export class PostgresGraphStore {
     return [...graphs.values()];
   }
 
+  /**
+   * Applies `records` under locks: on their identities, then on `graphIds`, the graphs they were seen in before the
+   * transaction. If an identity is in another graph once the locks are held, the transaction starts over with the
+   * graphs just read (`graphIds` is updated for the next attempt).
+   */
   private async applySlow(
     client: PoolClient,
     records: Classified[],
     config: GraphConfig,
+    graphIds: Set<string>,
   ): Promise<{ profiles: string[]; changes: number }> {
     const recordIdentities = uniqueIdentities(records.flatMap((c) => c.identities));
-    await this.lock(client, 'identity', recordIdentities.map(identityKey));
-    const before = await this.readIdentities(client, recordIdentities);
-    const graphIds = [...new Set([...before.values()].flatMap((r) => (r.graphId ? [r.graphId] : [])))];
-    await this.lock(client, 'graph', graphIds);
-    const locked = new Set(graphIds);
-
-    const current = await this.readIdentities(client, recordIdentities);
-    for (const row of current.values()) if (row.graphId && !locked.has(row.graphId)) throw new RetryError();
-    const members = await this.readMembers(client, graphIds);
-    const linkRows = await this.readGraphLinks(client, graphIds);
+    const locked = [...graphIds];
+    await this.lock(client, ['identity', recordIdentities.map(identityKey)], ['graph', locked]);
+    const { current, members, links: linkRows } = await this.readLocked(client, recordIdentities, locked);
+    if ([...current.values()].some((row) => row.graphId && !graphIds.has(row.graphId))) {
+      graphIds.clear();
+      for (const row of current.values()) if (row.graphId) graphIds.add(row.graphId);
+      throw new RetryError();
+    }
 
     const state = new Map<string, IdentityRow>();
     for (const row of [...current.values(), ...members]) state.set(identityKey(row), { ...row });
@@ -397,7 +401,7 @@ export class PostgresGraphStore {
     const kept = new Set(all.filter((g) => signatures.get(g.graphId) === signatureOf(g)).map((g) => g.graphId));
     await this.writeState(
       client,
-      graphIds.filter((id) => !kept.has(id)),
+      locked.filter((id) => !kept.has(id)),
       changed,
       [...state.values()].filter((row) => !sameRow(row, initial.get(identityKey(row)))),
     );
@@ -516,6 +520,8 @@ export class PostgresGraphStore {
   /**
    * Time refreshes of the fast path: one statement updating both tables, rows in key order, times sent as epoch
    * milliseconds (cheaper to encode than dates), in a transaction that keeps the planner on the primary-key indexes.
+   * It commits without waiting for the WAL flush: a database crash can lose the last refreshes, which leaves those
+   * times as approximate as IDENTITY_TIME_RESOLUTION_MS does anyway, and changes no graph.
    */
   private async refreshTimes(identities: { identity: Identity; at: number }[], links: { link: Link; at: number }[]): Promise<void> {
     if (!identities.length && !links.length) return;
@@ -548,7 +554,7 @@ export class PostgresGraphStore {
             links.map((l) => l.at),
           ],
         }),
-      KEY_LOOKUPS,
+      `${KEY_LOOKUPS}; SET LOCAL synchronous_commit = off`,
     );
   }
 
@@ -610,6 +616,40 @@ export class PostgresGraphStore {
     return found;
   }
 
+  /**
+   * In one round trip: the rows of `identities`, and the members and links of `graphIds` (each in key order), as JSON
+   * aggregates.
+   */
+  private async readLocked(
+    client: PoolClient,
+    identities: readonly Identity[],
+    graphIds: readonly string[],
+  ): Promise<{ current: Map<string, IdentityRow>; members: IdentityRow[]; links: { graphId: string; link: Link }[] }> {
+    const { rows } = await client.query<{
+      current: JsonRow<RawIdentityRow>[] | null;
+      members: JsonRow<RawIdentityRow>[] | null;
+      links: JsonRow<RawLinkRow>[] | null;
+    }>(
+      `SELECT
+         (SELECT json_agg(r) FROM (
+            SELECT ${IDENTITY_COLUMNS.replace(/"(\w+)"/g, 'i."$1"')} FROM unnest($1::text[], $2::text[]) AS k("namespace", "id")
+            JOIN ${this.t('identities')} i ON i."namespace" = k."namespace" AND i."id" = k."id") r) AS "current",
+         (SELECT json_agg(m ORDER BY m."namespace", m."id") FROM (
+            SELECT ${IDENTITY_COLUMNS} FROM ${this.t('identities')} WHERE "graph_id" = ANY($3::text[])) m) AS "members",
+         (SELECT json_agg(l ORDER BY l."a_namespace", l."a_id", l."b_namespace", l."b_id") FROM (
+            SELECT "a_namespace", "a_id", "b_namespace", "b_id", "graph_id", "at" FROM ${this.t('links')}
+            WHERE "graph_id" = ANY($3::text[])) l) AS "links"`,
+      [identities.map((i) => i.namespace), identities.map((i) => i.id), graphIds],
+    );
+    const [{ current, members, links }] = rows;
+    const identityRow = (raw: JsonRow<RawIdentityRow>) => toRow(fromJson(raw, ['first_seen', 'last_seen', 'linked_at']));
+    return {
+      current: new Map((current ?? []).map((raw) => [identityKey(raw), identityRow(raw)])),
+      members: (members ?? []).map(identityRow),
+      links: (links ?? []).map((raw) => toLink(fromJson(raw, ['at']))),
+    };
+  }
+
   private async readMembers(db: Pool | PoolClient, graphIds: readonly string[]): Promise<IdentityRow[]> {
     if (!graphIds.length) return [];
     const { rows } = await db.query<RawIdentityRow>(
@@ -629,10 +669,15 @@ export class PostgresGraphStore {
     return rows.map(toLink);
   }
 
-  /** Transaction-scoped advisory locks, in ascending key order; keys are scoped to this schema. */
-  private async lock(client: PoolClient, kind: 'identity' | 'graph', keys: readonly string[]): Promise<void> {
-    if (!keys.length) return;
-    const hashed = [...new Set(keys.map((k) => lockKey(this.options.schema, kind, k)))].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  /**
+   * Transaction-scoped advisory locks, in one statement: group after group in the order given, each in ascending key
+   * order (a function scan of unnest takes them in array order); keys are scoped to this schema.
+   */
+  private async lock(client: PoolClient, ...groups: ['identity' | 'graph', readonly string[]][]): Promise<void> {
+    const hashed = groups.flatMap(([kind, keys]) =>
+      [...new Set(keys.map((k) => lockKey(this.options.schema, kind, k)))].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)),
+    );
+    if (!hashed.length) return;
     await client.query(`SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k`, [hashed.map(String)]);
   }
 
