@@ -45,6 +45,8 @@ export async function createService({ module, title, bodyLimit, configure }: Ser
     const transport = new KafkaTransport(app.get(MessagingClient), {
       groupPrefix: `weft.${options.name}`,
       consumes: options.messaging.consumes,
+      maxBatchSize: options.messaging.maxBatchSize,
+      partitionsConsumedConcurrently: options.messaging.partitionsConsumedConcurrently,
     });
     app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   }

@@ -38,6 +38,10 @@ export interface PlatformOptions {
     produces: TopicContract[];
     /** Topics the service reads; each needs exactly one `@EventPattern` handler. */
     consumes: TopicContract[];
+    /** Largest batch handed to a handler (default 1,000). */
+    maxBatchSize?: number;
+    /** Partitions handled at the same time (default 1); handlers must then be safe across partitions. */
+    partitionsConsumedConcurrently?: number;
   };
 }
 

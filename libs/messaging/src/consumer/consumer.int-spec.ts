@@ -131,6 +131,41 @@ describe(MessageConsumer.name, () => {
     expect(calls).toBe(1 + 3);
   });
 
+  it('handles several partitions at once when asked, keeping each partition in order', async () => {
+    const [topic] = await createTestTopics(['concurrent'], 3);
+    const seen = new Map<string, number[]>();
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const sut = new MessageConsumer<string>(kafka, producer, {
+      groupId: uniqueName('group'),
+      topics: [topic],
+      partitionsConsumedConcurrently: 3,
+      maxBatchSize: 50,
+      decode: (raw) => raw.value?.toString() ?? '',
+      handle: async (messages) => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        for (const m of messages) {
+          const [key, n] = m.data.split(':');
+          seen.set(key, [...(seen.get(key) ?? []), Number(n)]);
+        }
+        inFlight--;
+      },
+      metrics,
+    });
+    running.push(sut);
+    const keys = Array.from({ length: 12 }, (_, i) => `key${i}`);
+    await producer.send(
+      topic,
+      Array.from({ length: 600 }, (_, i) => ({ key: keys[i % keys.length], value: Buffer.from(`${keys[i % keys.length]}:${i}`) })),
+    );
+    await sut.start();
+    await expectEventually(() => expect([...seen.values()].reduce((n, l) => n + l.length, 0)).toBe(600));
+    for (const list of seen.values()) expect(list).toEqual([...list].sort((a, b) => a - b));
+    expect(maxInFlight).toBeGreaterThan(1);
+  });
+
   it('commits offsets only after the handler succeeded, so a restarted consumer resumes where it left off', async () => {
     const [topic] = await createTestTopics(['resume']);
     const groupId = uniqueName('group');

@@ -34,6 +34,11 @@ export interface ConsumerOptions<T> {
   deadLetterTopic?: string;
   /** Partitions of the dead-letter topic when it must be created. */
   deadLetterPartitions?: number;
+  /**
+   * Partitions whose batches are handled at the same time (each partition stays in order). Above 1, `handle` must be
+   * safe to run concurrently for messages of different partitions (different keys).
+   */
+  partitionsConsumedConcurrently?: number;
   /** How long the group waits for a silent member before handing its partitions to others. */
   sessionTimeoutMs?: number;
   metrics?: MessagingMetrics;
@@ -100,7 +105,7 @@ export class MessageConsumer<T> {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       eachBatch: (payload) => this.eachBatch(payload),
     });
     this.running = true;

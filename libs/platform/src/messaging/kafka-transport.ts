@@ -9,6 +9,8 @@ export interface KafkaTransportOptions {
   consumes: TopicContract[];
   retry?: Partial<RetryPolicy>;
   maxBatchSize?: number;
+  /** See ConsumerOptions.partitionsConsumedConcurrently; handlers must then be safe across partitions. */
+  partitionsConsumedConcurrently?: number;
 }
 
 /**
@@ -62,6 +64,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
         groupId: `${this.options.groupPrefix}.${contract.name}`,
         retry: this.options.retry,
         maxBatchSize: this.options.maxBatchSize,
+        partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
         handle: async (batch: ConsumedMessage<unknown>[]) => {
           const result: unknown = await handler(batch);
           if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
