@@ -30,7 +30,13 @@ export function identityModules(name = 'identity'): DynamicModule['imports'] {
       name,
       configSchema: identityConfigSchema,
       database: { entities, migrations: [CreateIdentityTables1767312000000, LeaveRoomForTimeRefreshes1767398400000] },
-      messaging: { produces: [topics.identityResolved, topics.identityGraph], consumes: [topics.ingestAccepted] },
+      messaging: {
+        produces: [topics.identityResolved, topics.identityGraph],
+        consumes: [topics.ingestAccepted],
+        // Partitions are resolved side by side: the graph store locks identities and graphs itself (see
+        // postgres-graph-store.ts), exactly as when several instances consume different partitions.
+        partitionsConsumedConcurrently: 3,
+      },
     }),
     TypeOrmModule.forFeature(entities),
   ];
