@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 
 interface SetupModule {
   readInfraEnv(): Record<string, string>;
-  startSchemaRegistry(env: Record<string, string>): Promise<string | undefined>;
+  startSchemaRegistry(env: Record<string, string>, schema?: string): Promise<string | undefined>;
 }
 
 export interface BenchInfra {
@@ -28,7 +28,7 @@ export async function benchInfra(): Promise<BenchInfra> {
   let schemaRegistryUrl = process.env['SCHEMA_REGISTRY_URL'];
   let stop = async () => undefined;
   if (!schemaRegistryUrl) {
-    schemaRegistryUrl = await setup.startSchemaRegistry(env);
+    schemaRegistryUrl = await setup.startSchemaRegistry(env, 'schema_registry');
     if (!schemaRegistryUrl) throw new Error('SCHEMA_REGISTRY_URL is not set and apps/schema-registry is missing');
     const registry = (globalThis as { __WEFT_REGISTRY__?: { child: ChildProcess } }).__WEFT_REGISTRY__;
     stop = async () => {

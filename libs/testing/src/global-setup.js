@@ -123,11 +123,15 @@ async function waitForHttp(url, timeoutMs, child, logFile) {
   throw new Error(`The schema registry did not become ready at ${url}. Last log lines:\n${tail}`);
 }
 
-async function startSchemaRegistry(env) {
+/**
+ * Starts apps/schema-registry on a free port. Tests give it a throwaway Postgres schema (their topics are throwaway
+ * too); benchmarks pass the registry's standard schema, so the ids they write into shared topics mean the same
+ * schemas to a platform started later with `npm start` on the same broker.
+ */
+async function startSchemaRegistry(env, schema = `registry_test_${process.pid}_${Date.now().toString(36)}`) {
   const main = path.join(root, 'apps/schema-registry/src/main.ts');
   if (!fs.existsSync(main)) return undefined;
   const port = await freePort();
-  const schema = `registry_test_${process.pid}_${Date.now().toString(36)}`;
   const logFile = path.join(root, 'tmp', `schema-registry-test-${port}.log`);
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const out = fs.openSync(logFile, 'w');
@@ -145,7 +149,7 @@ async function startSchemaRegistry(env) {
     },
     stdio: ['ignore', out, out],
   });
-  globalThis.__WEFT_REGISTRY__ = { child, schema };
+  globalThis.__WEFT_REGISTRY__ = { child, schema, throwaway: schema.startsWith('registry_test_') };
   await waitForHttp(`http://127.0.0.1:${port}/health/ready`, 60_000, child, logFile);
   return `http://127.0.0.1:${port}`;
 }

@@ -30,11 +30,13 @@ module.exports = async function globalTeardown() {
         resolve();
       });
     });
-    const { Client } = require('pg');
-    const client = new Client({ connectionString: process.env.DATABASE_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${registry.schema}" CASCADE`);
-    await client.end();
+    if (registry.throwaway) {
+      const { Client } = require('pg');
+      const client = new Client({ connectionString: process.env.DATABASE_URL });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${registry.schema}" CASCADE`);
+      await client.end();
+    }
   }
   await deleteRunTopics(globalThis.__WEFT_TOPIC_PREFIX__);
   for (const container of globalThis.__WEFT_CONTAINERS__ ?? []) await container.stop();
