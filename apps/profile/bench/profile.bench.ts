@@ -4,9 +4,11 @@
 //     upserts, one recompute per profile per batch, change feed published); the sustained rate is measured
 //     between 5% and 100% of the committed offsets, so consumer-group joining is not counted;
 //  2. lookups: BENCH_PROFILES (1 million) materialized profiles with two identities each are bulk-loaded with
-//     INSERT ... SELECT generate_series, then GET /v1/profiles?namespace=Email&id=… is timed over HTTP.
+//     INSERT ... SELECT generate_series, then GET /v1/profiles?namespace=Email&id=… is timed over HTTP
+//     (BENCH_LOOKUPS=0 skips this part).
+// SQL statements per resolved batch are counted; BENCH_SQL_TIMES=1 also prints each statement's mean time.
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import pg, { Client } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
 import { Agent, request } from 'undici';
 import { MessagingClient } from '@weft/messaging';
@@ -14,14 +16,44 @@ import { createService } from '@weft/platform';
 import { benchInfra } from '@weft/testing';
 import { topics, type ResolvedEnvelope } from '@weft/xdm';
 import { profileServiceOptions } from '../src/app.module';
+import { Materializer } from '../src/store/materializer.service';
 import { ProfileStore } from '../src/store/profile-store.service';
 
-/** Batch sizes and handler time of the resolved-topic consumer, for the report. */
-const batches = { count: 0, messages: 0, ms: 0 };
+/** Batch sizes, handler time and SQL round trips of the resolved-topic consumer, for the report. */
+const batches = { count: 0, messages: 0, ms: 0, statements: 0 };
+let inBatch = 0;
+const sqlTimes = new Map<string, { n: number; ms: number }>();
+function timed(key: string, since: bigint): void {
+  const e = sqlTimes.get(key) ?? { n: 0, ms: 0 };
+  e.n++;
+  e.ms += Number(process.hrtime.bigint() - since) / 1e6;
+  sqlTimes.set(key, e);
+}
+const clientQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  if (inBatch) batches.statements++;
+  if (!inBatch || !process.env['BENCH_SQL_TIMES'] || typeof args[args.length - 1] === 'function') return clientQuery.apply(this, args);
+  const key = String(typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text).replace(/\s+/g, ' ').slice(0, 70);
+  const t = process.hrtime.bigint();
+  const r = clientQuery.apply(this, args) as Promise<unknown>;
+  void r.finally(() => timed(key, t)).catch(() => undefined);
+  return r;
+} as typeof pg.Client.prototype.query;
+const publish = Materializer.prototype.publish;
+Materializer.prototype.publish = async function (this: Materializer, messages) {
+  const t = process.hrtime.bigint();
+  await publish.call(this, messages);
+  timed('(publish)', t);
+};
 const applyResolved = ProfileStore.prototype.applyResolved;
 ProfileStore.prototype.applyResolved = async function (this: ProfileStore, envelopes) {
   const t = Date.now();
-  await applyResolved.call(this, envelopes);
+  inBatch++;
+  try {
+    await applyResolved.call(this, envelopes);
+  } finally {
+    inBatch--;
+  }
   batches.count++;
   batches.messages += envelopes.length;
   batches.ms += Date.now() - t;
@@ -183,9 +215,14 @@ async function main(): Promise<void> {
       `SELECT (SELECT count(*) FROM "${schema}".fragments)::int AS fragments, (SELECT count(*) FROM "${schema}".events)::int AS events,
               (SELECT count(*) FROM "${schema}".profiles)::int AS profiles`,
     );
-    console.log(`resolved batches: ${batches.count}, ${Math.round(batches.messages / batches.count)} envelopes and ${Math.round(batches.ms / batches.count)} ms each on average`);
+    console.log(`resolved batches: ${batches.count}, ${Math.round(batches.messages / batches.count)} envelopes and ${Math.round(batches.ms / batches.count)} ms each on average, ${(batches.statements / batches.count).toFixed(1)} SQL statements per batch`);
+    if (process.env['BENCH_SQL_TIMES']) for (const [k, v] of sqlTimes) console.log(`${v.n}\t${(v.ms / v.n).toFixed(1)} ms\t${k}`);
     console.log(`upserts: ${ENVELOPES - c5} envelopes in ${elapsed} ms = ${upsertRate} upserts/s (stored ${JSON.stringify(stored[0])}; ${feedMessages} change-feed messages)`);
 
+    if (LOOKUPS === 0) {
+      await app.close();
+      return;
+    }
     // 2. Lookups over 1M materialized profiles.
     const loadStart = Date.now();
     const policyId = (await db.query(`SELECT id FROM "${schema}".merge_policies WHERE is_default`)).rows[0].id as string;

@@ -11,8 +11,11 @@ export const profileConfigSchema = z.object({
   /** Guardrails: profiles above either limit are flagged and left out of segmentation and export. */
   PROFILE_MAX_IDENTITIES: z.coerce.number().int().min(1).default(50),
   PROFILE_MAX_EVENTS: z.coerce.number().int().min(1).default(5_000),
-  /** Parts a consumed batch is split into (by profile id) and written side by side, each on its own connection. */
-  PROFILE_WRITE_PARALLELISM: z.coerce.number().int().min(1).max(8).default(4),
+  /**
+   * Parts a consumed batch is split into (by profile id) and written side by side, each on its own connection.
+   * One by default: a batch is a handful of statements, and on a small database server parts only compete for it.
+   */
+  PROFILE_WRITE_PARALLELISM: z.coerce.number().int().min(1).max(8).default(1),
   /** Most recent events carried by each change-feed message (from the last 24 hours). */
   CHANGE_FEED_MAX_EVENTS: z.coerce.number().int().min(0).max(1_000).default(100),
   /** Days experience events are kept when their dataset has no retention of its own. */

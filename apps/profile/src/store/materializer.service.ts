@@ -42,12 +42,30 @@ interface FragmentRow {
   received_at: Date;
 }
 
-interface ProfileRow {
-  profile_id: string;
+/** A fragment as the recompute statement aggregates it: dataset, primary identity, attributes, ts and received_at (epoch ms). */
+type FragmentTuple = [string, string, JsonObject, number, number];
+/** An event as aggregated: _id, timestamp (epoch ms), event type, dataset, payload (JSON text). */
+type EventTuple = [string, number, string | null, string, string];
+
+/** One profile's state as the recompute statement reads it; fragments and identities are null when not merged again. */
+interface StateRow {
+  id: string;
+  materialized: boolean;
   attributes: JsonObject;
   identities: ProfileIdentityValue[];
   flags: string[];
   event_count: number;
+  fragments: FragmentTuple[] | null;
+  identity_rows: [string, string, boolean][] | null;
+  counted: number | null;
+  recent: EventTuple[] | null;
+}
+
+interface Change {
+  id: string;
+  profile: MergedProfile;
+  paths: string[];
+  recent: EventTuple[] | null;
 }
 
 export function fragmentFromRow(row: Omit<FragmentRow, 'profile_id'>): Fragment {
@@ -60,15 +78,12 @@ export function fragmentFromRow(row: Omit<FragmentRow, 'profile_id'>): Fragment 
   };
 }
 
-function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const row of rows) {
-    const k = key(row);
-    const list = out.get(k);
-    if (list) list.push(row);
-    else out.set(k, [row]);
-  }
-  return out;
+export function fragmentFromTuple([datasetId, primaryIdentity, attributes, timestamp, receivedAt]: FragmentTuple): Fragment {
+  return { datasetId, primaryIdentity, attributes, timestamp, receivedAt };
+}
+
+function eventFromTuple([id, timestamp, eventType, datasetId, payload]: EventTuple): ProfileEvent {
+  return { id, timestamp, eventType, datasetId, payload };
 }
 
 /**
@@ -106,58 +121,65 @@ export class Materializer implements OnModuleInit, OnModuleDestroy {
   /**
    * Recomputes the merged profiles of `profileIds` inside the caller's transaction, writes the ones that changed
    * (a new version each) and returns their change-feed messages; profiles left with no data are deleted.
+   *
+   * Two statements whatever the number of profiles: one reads each profile's materialized row with its fragments,
+   * identities (and events, as asked) aggregated per profile; one writes every changed row.
    */
   async recompute(sql: Sql, profileIds: Iterable<string>, options: RecomputeOptions = {}): Promise<ProfileChanged[]> {
     const ids = [...new Set(profileIds)];
     if (!ids.length) return [];
     const policy = await this.policies.getDefault();
     const merge = attributeMergeOf(policy);
-    // One client runs one statement at a time, so these run in sequence.
-    const oldRows = await sql.query<ProfileRow>(
-      'SELECT profile_id, attributes, identities, flags, event_count FROM profiles WHERE profile_id = ANY($1)',
-      [ids],
+    // A batch's touched profiles nearly all change, so their recent events are read along; other callers
+    // (graph changes, re-materialization) read them only for the profiles that did change.
+    const prefetchEvents = options.newEvents !== undefined;
+    const since = new Date(Date.now() - RECENT_EVENTS_WINDOW_MS);
+    const { rows } = await sql.query<StateRow>(
+      `SELECT t.id, p.profile_id IS NOT NULL AS materialized, p.attributes, p.identities, p.flags, p.event_count,
+         CASE WHEN NOT t.events_only OR p.profile_id IS NULL THEN
+           (SELECT coalesce(json_agg(json_build_array(f.dataset_id, f.primary_identity, f.attributes,
+                floor(extract(epoch FROM f.ts) * 1000), floor(extract(epoch FROM f.received_at) * 1000))), '[]')
+            FROM fragments f WHERE f.profile_id = t.id) END AS fragments,
+         CASE WHEN NOT t.events_only OR p.profile_id IS NULL THEN
+           (SELECT coalesce(json_agg(json_build_array(s.namespace, s.id, s.is_primary)), '[]')
+            FROM identities s WHERE s.profile_id = t.id) END AS identity_rows,
+         CASE WHEN $3 THEN (SELECT count(*)::int FROM events c WHERE c.profile_id = t.id) END AS counted,
+         CASE WHEN $4 THEN
+           (SELECT coalesce(json_agg(json_build_array(e.id, floor(extract(epoch FROM e.ts) * 1000), e.event_type, e.dataset_id, e.payload::text)
+                ORDER BY e.ts DESC), '[]')
+            FROM (SELECT id, ts, event_type, dataset_id, payload FROM events
+                  WHERE profile_id = t.id AND ts > $5 ORDER BY ts DESC LIMIT $6) e) END AS recent
+       FROM unnest($1::text[], $2::bool[]) WITH ORDINALITY AS t(id, events_only, n)
+       LEFT JOIN profiles p ON p.profile_id = t.id
+       ORDER BY t.n`,
+      [
+        ids,
+        ids.map((id) => !options.recount && (options.eventsOnly?.has(id) ?? false)),
+        options.recount ?? false,
+        prefetchEvents,
+        since,
+        this.config.CHANGE_FEED_MAX_EVENTS,
+      ],
     );
-    const old = new Map(oldRows.rows.map((r) => [r.profile_id, r]));
-    const eventsOnly = options.recount ? new Set<string>() : new Set(ids.filter((id) => options.eventsOnly?.has(id) && old.has(id)));
-    const toMerge = ids.filter((id) => !eventsOnly.has(id));
-    const fragmentRows = toMerge.length
-      ? await sql.query<FragmentRow>(
-          'SELECT profile_id, dataset_id, primary_identity, attributes, ts, received_at FROM fragments WHERE profile_id = ANY($1)',
-          [toMerge],
-        )
-      : { rows: [] as FragmentRow[] };
-    const identityRows = toMerge.length
-      ? await sql.query<{ profile_id: string; namespace: string; id: string; is_primary: boolean }>(
-          'SELECT profile_id, namespace, id, is_primary FROM identities WHERE profile_id = ANY($1)',
-          [toMerge],
-        )
-      : { rows: [] };
-    const counts = options.recount
-      ? await sql.query<{ profile_id: string; n: number }>(
-          'SELECT profile_id, count(*)::int AS n FROM events WHERE profile_id = ANY($1) GROUP BY profile_id',
-          [ids],
-        )
-      : { rows: [] as { profile_id: string; n: number }[] };
-    const fragmentsOf = groupBy(fragmentRows.rows, (r) => r.profile_id);
-    const identitiesOf = groupBy(identityRows.rows, (r) => r.profile_id);
-    const counted = new Map(counts.rows.map((r) => [r.profile_id, r.n]));
 
-    const upserts: { id: string; profile: MergedProfile; paths: string[] }[] = [];
-    const counters: { id: string; profile: MergedProfile; paths: string[] }[] = [];
+    const upserts: Change[] = [];
+    const counters: Change[] = [];
     const deletions: string[] = [];
-    for (const id of ids) {
-      const before = old.get(id);
+    for (const row of rows) {
+      const id = row.id;
+      const before = row.materialized ? row : undefined;
       const newEvents = options.newEvents?.get(id) ?? 0;
-      const eventCount = options.recount ? (counted.get(id) ?? 0) : (before?.event_count ?? 0) + newEvents;
-      if (before && eventsOnly.has(id)) {
+      const eventCount = options.recount ? (row.counted ?? 0) : (before?.event_count ?? 0) + newEvents;
+      if (before && row.fragments === null) {
+        // Only events were added: the attributes and identities stay as materialized.
         if (newEvents === 0) continue;
         const flags = guardrailFlags(before.identities.length, eventCount, this.limits);
         const profile: MergedProfile = { attributes: before.attributes, identities: before.identities, flags, eventCount };
-        counters.push({ id, profile, paths: flags.join() === before.flags.join() ? ['events'] : ['events', 'flags'] });
+        counters.push({ id, profile, paths: flags.join() === before.flags.join() ? ['events'] : ['events', 'flags'], recent: row.recent });
         continue;
       }
-      const fragments = (fragmentsOf.get(id) ?? []).map(fragmentFromRow);
-      const identities = sortIdentities((identitiesOf.get(id) ?? []).map((r) => ({ namespace: r.namespace, id: r.id, primary: r.is_primary })));
+      const fragments = (row.fragments ?? []).map(fragmentFromTuple);
+      const identities = sortIdentities((row.identity_rows ?? []).map(([namespace, identity, primary]) => ({ namespace, id: identity, primary })));
       if (!fragments.length && !identities.length && eventCount === 0) {
         if (before) deletions.push(id);
         continue;
@@ -173,31 +195,33 @@ export class Materializer implements OnModuleInit, OnModuleDestroy {
         profile,
         newEvents,
       );
-      if (paths.length) upserts.push({ id, profile, paths });
+      if (paths.length) upserts.push({ id, profile, paths, recent: row.recent });
     }
 
-    const written = new Map<string, { version: string; updated_at: Date }>();
-    if (counters.length) {
-      // Only the event count (and flags) changed: no need to rewrite the attributes.
-      const { rows } = await sql.query<{ profile_id: string; version: string; updated_at: Date }>(
-        `UPDATE profiles AS p SET version = nextval('profile_version_seq'), event_count = t.event_count, flags = t.flags::text[], updated_at = now()
-         FROM unnest($1::text[], $2::int[], $3::text[]) AS t(id, event_count, flags)
-         WHERE p.profile_id = t.id
-         RETURNING p.profile_id, p.version, p.updated_at`,
-        [counters.map((c) => c.id), counters.map((c) => c.profile.eventCount), counters.map((c) => `{${c.profile.flags.join(',')}}`)],
-      );
-      for (const r of rows) written.set(r.profile_id, r);
-    }
-    if (upserts.length) {
-      const { rows } = await sql.query<{ profile_id: string; version: string; updated_at: Date }>(
-        `INSERT INTO profiles AS p (profile_id, version, merge_policy_id, attributes, identities, flags, event_count, updated_at)
-         SELECT t.id, nextval('profile_version_seq'), $2::uuid, t.attributes, t.identities, t.flags::text[], t.event_count, now()
-         FROM unnest($1::text[], $3::jsonb[], $4::jsonb[], $5::text[], $6::int[]) AS t(id, attributes, identities, flags, event_count)
-         ON CONFLICT (profile_id) DO UPDATE SET version = EXCLUDED.version, merge_policy_id = EXCLUDED.merge_policy_id,
-           attributes = EXCLUDED.attributes, identities = EXCLUDED.identities, flags = EXCLUDED.flags,
-           event_count = EXCLUDED.event_count, updated_at = EXCLUDED.updated_at
-         RETURNING profile_id, version, updated_at`,
+    const messages: ProfileChanged[] = [];
+    const changed = [...upserts, ...counters];
+    if (changed.length) {
+      // Counters only change the event count (and flags): their attributes are not rewritten.
+      const { rows: written } = await sql.query<{ profile_id: string; version: string; updated_at: Date }>(
+        `WITH counted AS (
+           UPDATE profiles AS p SET version = nextval('profile_version_seq'), event_count = t.event_count, flags = t.flags::text[], updated_at = now()
+           FROM unnest($1::text[], $2::int[], $3::text[]) AS t(id, event_count, flags)
+           WHERE p.profile_id = t.id
+           RETURNING p.profile_id, p.version, p.updated_at
+         ), merged AS (
+           INSERT INTO profiles AS p (profile_id, version, merge_policy_id, attributes, identities, flags, event_count, updated_at)
+           SELECT t.id, nextval('profile_version_seq'), $5::uuid, t.attributes, t.identities, t.flags::text[], t.event_count, now()
+           FROM unnest($4::text[], $6::jsonb[], $7::jsonb[], $8::text[], $9::int[]) AS t(id, attributes, identities, flags, event_count)
+           ON CONFLICT (profile_id) DO UPDATE SET version = EXCLUDED.version, merge_policy_id = EXCLUDED.merge_policy_id,
+             attributes = EXCLUDED.attributes, identities = EXCLUDED.identities, flags = EXCLUDED.flags,
+             event_count = EXCLUDED.event_count, updated_at = EXCLUDED.updated_at
+           RETURNING p.profile_id, p.version, p.updated_at
+         )
+         SELECT * FROM counted UNION ALL SELECT * FROM merged`,
         [
+          counters.map((c) => c.id),
+          counters.map((c) => c.profile.eventCount),
+          counters.map((c) => `{${c.profile.flags.join(',')}}`),
           upserts.map((u) => u.id),
           policy.id,
           upserts.map((u) => JSON.stringify(u.profile.attributes)),
@@ -206,14 +230,10 @@ export class Materializer implements OnModuleInit, OnModuleDestroy {
           upserts.map((u) => u.profile.eventCount),
         ],
       );
-      for (const r of rows) written.set(r.profile_id, r);
-    }
-    const messages: ProfileChanged[] = [];
-    const changed = [...upserts, ...counters];
-    if (changed.length) {
-      const events = await this.recentEvents(sql, changed.map((u) => u.id));
+      const versionOf = new Map(written.map((r) => [r.profile_id, r]));
+      const events = prefetchEvents ? null : await this.recentEvents(sql, changed.map((u) => u.id));
       for (const u of changed) {
-        const row = written.get(u.id) as { version: string; updated_at: Date };
+        const row = versionOf.get(u.id) as { version: string; updated_at: Date };
         messages.push({
           profileId: u.id,
           version: Number(row.version),
@@ -221,7 +241,7 @@ export class Materializer implements OnModuleInit, OnModuleDestroy {
           changedPaths: u.paths,
           attributes: JSON.stringify(u.profile.attributes),
           identities: u.profile.identities,
-          events: events.get(u.id) ?? [],
+          events: events ? (events.get(u.id) ?? []) : (u.recent ?? []).map(eventFromTuple),
           flags: u.profile.flags,
           mergePolicyId: policy.id,
           updatedAt: row.updated_at.getTime(),
@@ -236,9 +256,9 @@ export class Materializer implements OnModuleInit, OnModuleDestroy {
   async deleteProfiles(sql: Sql, profileIds: string[], mergePolicyId?: string): Promise<ProfileChanged[]> {
     if (!profileIds.length) return [];
     const policyId = mergePolicyId ?? (await this.policies.getDefault()).id;
-    await sql.query('DELETE FROM profiles WHERE profile_id = ANY($1)', [profileIds]);
     const { rows } = await sql.query<{ id: string; version: string }>(
-      `SELECT id, nextval('profile_version_seq') AS version FROM unnest($1::text[]) AS t(id)`,
+      `WITH deleted AS (DELETE FROM profiles WHERE profile_id = ANY($1))
+       SELECT id, nextval('profile_version_seq') AS version FROM unnest($1::text[]) AS t(id)`,
       [profileIds],
     );
     const now = Date.now();
@@ -307,11 +327,11 @@ export class Materializer implements OnModuleInit, OnModuleDestroy {
           );
           if (!rows.length) break;
           after = rows[rows.length - 1].profile_id;
-          await this.db.transaction(async (client) => {
-            // Exclusive: a batch recomputing the same profiles at the same time would overwrite one of the results.
-            await client.query('SELECT pg_advisory_xact_lock($1)', [PROFILE_MOVE_LOCK]);
-            await this.publish(await this.recompute(client, rows.map((r) => r.profile_id)));
-          });
+          // Exclusive: a batch recomputing the same profiles at the same time would overwrite one of the results.
+          await this.db.transaction(
+            async (client) => this.publish(await this.recompute(client, rows.map((r) => r.profile_id))),
+            { key: PROFILE_MOVE_LOCK, mode: 'exclusive' },
+          );
         }
       } while (this.rematerializeAgain);
     })().finally(() => {

@@ -4,10 +4,18 @@ import { CONFIG } from '@weft/platform';
 import type { GraphChange, ResolvedEnvelope } from '@weft/xdm';
 import type { ProfileConfig } from '../config';
 import { ProfileDb, PROFILE_MOVE_LOCK, type Sql } from '../database/profile-db';
-import { applyChange, stableStringify } from '../merge';
+import { applyChange, stableStringify, type Fragment, type JsonObject } from '../merge';
 import { EventPartitions } from './event-partitions';
-import { fragmentFromRow, Materializer } from './materializer.service';
-import { foldResolvedBatch, fragmentKey, splitByProfile, type FragmentChange, type ResolvedBatch } from './resolved-batch';
+import { Materializer } from './materializer.service';
+import {
+  emptyBatch,
+  foldResolvedBatch,
+  fragmentKey,
+  redirectBatch,
+  splitByProfile,
+  type FragmentChange,
+  type ResolvedBatch,
+} from './resolved-batch';
 
 /** What writing one (part of a) batch touched. */
 interface Written {
@@ -19,16 +27,32 @@ interface Written {
   eventsOnly: Set<string>;
 }
 
+/** What the store holds under a batch's keys, read in one statement before it is written. */
+interface Stored {
+  redirects: Map<string, string>;
+  /** By fragment key: the owning profile and the fragment. */
+  fragments: Map<string, { profileId: string; fragment: Fragment }>;
+  /** By `namespace:id`. */
+  identities: Map<string, { profileId: string; isPrimary: boolean }>;
+}
+
 /**
  * Writes what identity resolved into the profile store: record fragments, experience events and the identity →
  * profile id table; applies graph merges, splits and deletions; recomputes the touched profiles and publishes
  * their changes. One publish call per consumed batch, made before the commit, so a failure retries the batch
  * instead of losing its change-feed messages.
  *
- * A batch is split by profile id into parts written side by side, each in a transaction of its own, while one
- * coordinating transaction holds the shared move lock (graph changes wait for it). The parts commit together after
- * the publish. If a part moved data away from a profile another part writes (identities changing profile without
- * a graph change), the parts are rolled back and the batch is applied in one transaction instead.
+ * A batch is one transaction of a fixed number of statements whatever its size: BEGIN with the shared move lock,
+ * one read of what is stored under the batch's keys (redirects, fragments, identities), one write of fragments,
+ * identities and events, two for the recompute (read, write), then COMMIT after the publish. The shared move lock
+ * is the only lock taken explicitly: graph changes and privacy deletions take it exclusively, so no data moves
+ * between profile ids under a batch; rows are otherwise locked by the upserts themselves, and one partition's
+ * batches (keyed by profile id) never run side by side.
+ *
+ * With PROFILE_WRITE_PARALLELISM > 1 the batch is split by profile id into parts written side by side, each in a
+ * transaction of its own, while the coordinating transaction holds the lock; the parts commit together after the
+ * publish. If a part moved data away from a profile another part writes (identities changing profile without a
+ * graph change), the parts are rolled back and the batch is applied in one transaction instead.
  */
 @Injectable()
 export class ProfileStore {
@@ -46,21 +70,24 @@ export class ProfileStore {
   async applyResolved(envelopes: readonly ResolvedEnvelope[]): Promise<void> {
     if (!envelopes.length) return;
     await this.partitions.ensure(this.db, envelopes.filter((e) => e.kind === 'event').map((e) => e.timestamp));
+    const folded = foldResolvedBatch(envelopes, (id) => id);
+    const profileIds = [...new Set(envelopes.map((e) => e.profileId))];
 
-    await this.db.transaction(async (coordinator) => {
-      await coordinator.query('SELECT pg_advisory_xact_lock_shared($1)', [PROFILE_MOVE_LOCK]);
-      // Read under the lock: a merge applied meanwhile has committed its redirects by now.
-      const { rows: redirects } = await coordinator.query<{ from_id: string; to_id: string }>(
-        'SELECT from_id, to_id FROM profile_redirects WHERE from_id = ANY($1)',
-        [[...new Set(envelopes.map((e) => e.profileId))]],
-      );
-      const redirectOf = new Map(redirects.map((r) => [r.from_id, r.to_id]));
-      const batch = foldResolvedBatch(envelopes, (id) => redirectOf.get(id) ?? id);
-      const parts = this.parallelism > 1 ? splitByProfile(batch, this.parallelism) : [batch];
-      if (parts.length > 1 && (await this.applyInParts(parts))) return;
-      const written = await this.write(coordinator, batch);
-      await this.materializer.publish(await this.recompute(coordinator, written));
-    });
+    await this.db.transaction(
+      async (coordinator) => {
+        if (this.parallelism > 1) {
+          // Read under the lock: a merge applied meanwhile has committed its redirects by now.
+          const { redirects } = await this.read(coordinator, profileIds, emptyBatch());
+          const parts = splitByProfile(redirectBatch(folded, (id) => redirects.get(id) ?? id), this.parallelism);
+          if (parts.length > 1 && (await this.applyInParts(parts))) return;
+        }
+        const stored = await this.read(coordinator, profileIds, folded);
+        const batch = redirectBatch(folded, (id) => stored.redirects.get(id) ?? id);
+        const written = await this.write(coordinator, batch, stored);
+        await this.materializer.publish(await this.recompute(coordinator, written));
+      },
+      { key: PROFILE_MOVE_LOCK, mode: 'shared' },
+    );
   }
 
   /** Applies the parts side by side; false (all rolled back) if two parts touched the same profile. */
@@ -69,7 +96,7 @@ export class ProfileStore {
     try {
       for (let i = 0; i < parts.length; i++) clients.push(await this.db.connect());
       await Promise.all(clients.map((c) => c.query('BEGIN')));
-      const written = await Promise.all(parts.map((part, i) => this.write(clients[i], part)));
+      const written = await Promise.all(parts.map(async (part, i) => this.write(clients[i], part, await this.read(clients[i], [], part))));
       const owner = new Map<string, number>();
       let conflict = false;
       written.forEach((w, i) => {
@@ -94,13 +121,122 @@ export class ProfileStore {
     }
   }
 
-  private async write(sql: Sql, batch: ResolvedBatch): Promise<Written> {
+  /** One statement: redirects of `profileIds`, and the fragments and identities stored under the batch's keys. */
+  private async read(sql: Sql, profileIds: string[], batch: ResolvedBatch): Promise<Stored> {
+    const fragments = [...batch.fragments.values()].map((c) => c.fragment);
+    const { rows } = await sql.query<{
+      redirects: [string, string][];
+      fragments: [string, string, string, JsonObject, number, number][];
+      identities: [string, string, string, boolean][];
+    }>(
+      `SELECT
+         (SELECT coalesce(json_agg(json_build_array(r.from_id, r.to_id)), '[]') FROM profile_redirects r WHERE r.from_id = ANY($1::text[])) AS redirects,
+         (SELECT coalesce(json_agg(json_build_array(f.dataset_id, f.primary_identity, f.profile_id, f.attributes,
+              floor(extract(epoch FROM f.ts) * 1000), floor(extract(epoch FROM f.received_at) * 1000))), '[]')
+          FROM fragments f JOIN unnest($2::text[], $3::text[]) AS k(dataset_id, primary_identity) USING (dataset_id, primary_identity)) AS fragments,
+         (SELECT coalesce(json_agg(json_build_array(s.namespace, s.id, s.profile_id, s.is_primary)), '[]')
+          FROM identities s JOIN unnest($4::text[], $5::text[]) AS k(namespace, id) USING (namespace, id)) AS identities`,
+      [
+        profileIds,
+        fragments.map((f) => f.datasetId),
+        fragments.map((f) => f.primaryIdentity),
+        batch.identities.map((x) => x.namespace),
+        batch.identities.map((x) => x.id),
+      ],
+    );
+    const row = rows[0];
+    return {
+      redirects: new Map(row.redirects),
+      fragments: new Map(
+        row.fragments.map(([datasetId, primaryIdentity, profileId, attributes, timestamp, receivedAt]) => [
+          fragmentKey(datasetId, primaryIdentity),
+          { profileId, fragment: { datasetId, primaryIdentity, attributes, timestamp, receivedAt } },
+        ]),
+      ),
+      identities: new Map(row.identities.map(([namespace, id, profileId, isPrimary]) => [`${namespace}:${id}`, { profileId, isPrimary }])),
+    };
+  }
+
+  /**
+   * One statement writes the fragments that changed (patched over what is stored), the identities that are new or
+   * moved (most are known and unchanged), and the events not stored yet (by _id and timestamp); profiles a
+   * fragment or identity joined or left are touched.
+   */
+  private async write(sql: Sql, batch: ResolvedBatch, stored: Stored): Promise<Written> {
     const structural = new Set<string>();
-    const withEvents = new Set<string>();
-    await this.writeFragments(sql, batch.fragments, structural);
-    const newEvents = await this.writeEvents(sql, batch, withEvents);
-    await this.writeIdentities(sql, batch, structural);
-    return { structural, newEvents, eventsOnly: new Set([...withEvents].filter((id) => !structural.has(id))) };
+    const fragments: FragmentChange[] = [];
+    for (const [key, change] of batch.fragments) {
+      const row = stored.fragments.get(key);
+      if (!row) {
+        fragments.push(change);
+        structural.add(change.profileId);
+        continue;
+      }
+      const after = applyChange(row.fragment, change.fragment);
+      const moved = row.profileId !== change.profileId;
+      if (moved || stableStringify(after) !== stableStringify(row.fragment)) {
+        fragments.push({ profileId: change.profileId, fragment: after });
+        structural.add(change.profileId);
+        if (moved) structural.add(row.profileId);
+      }
+    }
+    const identities = batch.identities.filter((x) => {
+      const row = stored.identities.get(`${x.namespace}:${x.id}`);
+      return !row || row.profileId !== x.profileId || (x.isPrimary && !row.isPrimary);
+    });
+    for (const x of identities) {
+      structural.add(x.profileId);
+      const before = stored.identities.get(`${x.namespace}:${x.id}`)?.profileId;
+      if (before) structural.add(before);
+    }
+    const newEvents = new Map<string, number>();
+    const e = batch.events;
+    if (fragments.length || identities.length || e.length) {
+      const { rows } = await sql.query<{ profile_id: string; n: number }>(
+        `WITH fragment_rows AS (
+           INSERT INTO fragments (dataset_id, primary_identity, profile_id, attributes, ts, received_at, updated_at)
+           SELECT d, i, p, a, to_timestamp(t / 1000.0), to_timestamp(r / 1000.0), now()
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::float8[], $6::float8[]) AS x(d, i, p, a, t, r)
+           ON CONFLICT (dataset_id, primary_identity) DO UPDATE SET profile_id = EXCLUDED.profile_id, attributes = EXCLUDED.attributes,
+             ts = EXCLUDED.ts, received_at = EXCLUDED.received_at, updated_at = EXCLUDED.updated_at
+         ), identity_rows AS (
+           INSERT INTO identities AS s (namespace, id, profile_id, is_primary)
+           SELECT * FROM unnest($7::text[], $8::text[], $9::text[], $10::bool[])
+           ON CONFLICT (namespace, id) DO UPDATE SET profile_id = EXCLUDED.profile_id, is_primary = s.is_primary OR EXCLUDED.is_primary
+         ), event_rows AS (
+           INSERT INTO events (id, ts, profile_id, dataset_id, primary_identity, event_type, payload, received_at)
+           SELECT id, to_timestamp(t / 1000.0), p, d, i, et, pl::jsonb, to_timestamp(r / 1000.0)
+           FROM unnest($11::text[], $12::float8[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::float8[])
+             AS x(id, t, p, d, i, et, pl, r)
+           ON CONFLICT DO NOTHING
+           RETURNING profile_id
+         )
+         SELECT profile_id, count(*)::int AS n FROM event_rows GROUP BY profile_id`,
+        [
+          fragments.map((w) => w.fragment.datasetId),
+          fragments.map((w) => w.fragment.primaryIdentity),
+          fragments.map((w) => w.profileId),
+          fragments.map((w) => JSON.stringify(w.fragment.attributes)),
+          fragments.map((w) => w.fragment.timestamp),
+          fragments.map((w) => w.fragment.receivedAt),
+          identities.map((x) => x.namespace),
+          identities.map((x) => x.id),
+          identities.map((x) => x.profileId),
+          identities.map((x) => x.isPrimary),
+          e.map((x) => x.id),
+          e.map((x) => x.timestamp),
+          e.map((x) => x.profileId),
+          e.map((x) => x.datasetId),
+          e.map((x) => x.primaryIdentity),
+          e.map((x) => x.eventType),
+          e.map((x) => x.payload),
+          e.map((x) => x.receivedAt),
+        ],
+      );
+      for (const r of rows) newEvents.set(r.profile_id, r.n);
+    }
+    const eventsOnly = new Set([...newEvents.keys()].filter((id) => !structural.has(id)));
+    return { structural, newEvents, eventsOnly };
   }
 
   private recompute(sql: Sql, written: Written) {
@@ -110,132 +246,24 @@ export class ProfileStore {
     });
   }
 
-  private async writeFragments(sql: Sql, changes: Map<string, FragmentChange>, touched: Set<string>): Promise<void> {
-    if (!changes.size) return;
-    const list = [...changes.values()];
-    const { rows } = await sql.query<{
-      profile_id: string;
-      dataset_id: string;
-      primary_identity: string;
-      attributes: Record<string, unknown>;
-      ts: Date;
-      received_at: Date;
-    }>(
-      `SELECT f.profile_id, f.dataset_id, f.primary_identity, f.attributes, f.ts, f.received_at
-       FROM fragments f JOIN unnest($1::text[], $2::text[]) AS k(dataset_id, primary_identity) USING (dataset_id, primary_identity)`,
-      [list.map((c) => c.fragment.datasetId), list.map((c) => c.fragment.primaryIdentity)],
-    );
-    const stored = new Map(rows.map((r) => [fragmentKey(r.dataset_id, r.primary_identity), r]));
-    const writes: FragmentChange[] = [];
-    for (const [key, change] of changes) {
-      const row = stored.get(key);
-      if (!row) {
-        writes.push(change);
-        touched.add(change.profileId);
-        continue;
-      }
-      const before = fragmentFromRow(row);
-      const after = applyChange(before, change.fragment);
-      const moved = row.profile_id !== change.profileId;
-      if (moved || stableStringify(after) !== stableStringify(before)) {
-        writes.push({ profileId: change.profileId, fragment: after });
-        touched.add(change.profileId);
-        if (moved) touched.add(row.profile_id);
-      }
-    }
-    if (!writes.length) return;
-    await sql.query(
-      `INSERT INTO fragments (dataset_id, primary_identity, profile_id, attributes, ts, received_at, updated_at)
-       SELECT d, i, p, a, to_timestamp(t / 1000.0), to_timestamp(r / 1000.0), now()
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::float8[], $6::float8[]) AS x(d, i, p, a, t, r)
-       ON CONFLICT (dataset_id, primary_identity) DO UPDATE SET profile_id = EXCLUDED.profile_id, attributes = EXCLUDED.attributes,
-         ts = EXCLUDED.ts, received_at = EXCLUDED.received_at, updated_at = EXCLUDED.updated_at`,
-      [
-        writes.map((w) => w.fragment.datasetId),
-        writes.map((w) => w.fragment.primaryIdentity),
-        writes.map((w) => w.profileId),
-        writes.map((w) => JSON.stringify(w.fragment.attributes)),
-        writes.map((w) => w.fragment.timestamp),
-        writes.map((w) => w.fragment.receivedAt),
-      ],
-    );
-  }
-
-  /** Inserts events not stored yet (by _id and timestamp) and returns how many each profile gained. */
-  private async writeEvents(sql: Sql, batch: ResolvedBatch, touched: Set<string>): Promise<Map<string, number>> {
-    const gained = new Map<string, number>();
-    if (!batch.events.length) return gained;
-    const e = batch.events;
-    const { rows } = await sql.query<{ profile_id: string }>(
-      `INSERT INTO events (id, ts, profile_id, dataset_id, primary_identity, event_type, payload, received_at)
-       SELECT id, to_timestamp(t / 1000.0), p, d, i, et, pl::jsonb, to_timestamp(r / 1000.0)
-       FROM unnest($1::text[], $2::float8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[]) AS x(id, t, p, d, i, et, pl, r)
-       ON CONFLICT DO NOTHING
-       RETURNING profile_id`,
-      [
-        e.map((x) => x.id),
-        e.map((x) => x.timestamp),
-        e.map((x) => x.profileId),
-        e.map((x) => x.datasetId),
-        e.map((x) => x.primaryIdentity),
-        e.map((x) => x.eventType),
-        e.map((x) => x.payload),
-        e.map((x) => x.receivedAt),
-      ],
-    );
-    for (const r of rows) {
-      gained.set(r.profile_id, (gained.get(r.profile_id) ?? 0) + 1);
-      touched.add(r.profile_id);
-    }
-    return gained;
-  }
-
-  /**
-   * Points every identity of the batch at its profile; profiles an identity joined or left are touched. Most
-   * identities are already known and unchanged, so they are read first and only new or moved ones are written.
-   */
-  private async writeIdentities(sql: Sql, batch: ResolvedBatch, touched: Set<string>): Promise<void> {
-    if (!batch.identities.length) return;
-    const { rows: known } = await sql.query<{ namespace: string; id: string; profile_id: string; is_primary: boolean }>(
-      `SELECT s.namespace, s.id, s.profile_id, s.is_primary FROM identities s
-       JOIN unnest($1::text[], $2::text[]) AS k(namespace, id) USING (namespace, id)`,
-      [batch.identities.map((x) => x.namespace), batch.identities.map((x) => x.id)],
-    );
-    const stored = new Map(known.map((r) => [`${r.namespace}:${r.id}`, r]));
-    const writes = batch.identities.filter((x) => {
-      const row = stored.get(`${x.namespace}:${x.id}`);
-      return !row || row.profile_id !== x.profileId || (x.isPrimary && !row.is_primary);
-    });
-    if (!writes.length) return;
-    await sql.query(
-      `INSERT INTO identities AS s (namespace, id, profile_id, is_primary)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[])
-       ON CONFLICT (namespace, id) DO UPDATE SET profile_id = EXCLUDED.profile_id, is_primary = s.is_primary OR EXCLUDED.is_primary`,
-      [writes.map((x) => x.namespace), writes.map((x) => x.id), writes.map((x) => x.profileId), writes.map((x) => x.isPrimary)],
-    );
-    for (const x of writes) {
-      touched.add(x.profileId);
-      const before = stored.get(`${x.namespace}:${x.id}`)?.profile_id;
-      if (before) touched.add(before);
-    }
-  }
-
   /** Applies graph changes in order, once each (by changeId), moving data between profile ids. */
   async applyGraphChanges(changes: readonly GraphChange[]): Promise<void> {
     if (!changes.length) return;
-    await this.db.transaction(async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock($1)', [PROFILE_MOVE_LOCK]);
-      const messages = [];
-      for (const change of changes) {
-        const { rowCount } = await client.query(
-          'INSERT INTO graph_changes (change_id, type) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-          [change.changeId, change.type],
-        );
-        if (!rowCount) continue;
-        messages.push(...(await this.applyGraphChange(client, change)));
-      }
-      await this.materializer.publish(messages);
-    });
+    await this.db.transaction(
+      async (client) => {
+        const messages = [];
+        for (const change of changes) {
+          const { rowCount } = await client.query(
+            'INSERT INTO graph_changes (change_id, type) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+            [change.changeId, change.type],
+          );
+          if (!rowCount) continue;
+          messages.push(...(await this.applyGraphChange(client, change)));
+        }
+        await this.materializer.publish(messages);
+      },
+      { key: PROFILE_MOVE_LOCK, mode: 'exclusive' },
+    );
   }
 
   private async applyGraphChange(sql: Sql, change: GraphChange) {

@@ -106,6 +106,21 @@ export function foldResolvedBatch(envelopes: readonly ResolvedEnvelope[], redire
   return { fragments, events: [...events.values()], identities: [...identities.values()] };
 }
 
+export function emptyBatch(): ResolvedBatch {
+  return { fragments: new Map(), events: [], identities: [] };
+}
+
+/** The batch with every row's profile id passed through `redirect` (ids a merge folded into a survivor). */
+export function redirectBatch(batch: ResolvedBatch, redirect: (profileId: string) => string): ResolvedBatch {
+  const fragments = new Map<string, FragmentChange>();
+  for (const [key, change] of batch.fragments) fragments.set(key, { ...change, profileId: redirect(change.profileId) });
+  return {
+    fragments,
+    events: batch.events.map((e) => ({ ...e, profileId: redirect(e.profileId) })),
+    identities: batch.identities.map((i) => ({ ...i, profileId: redirect(i.profileId) })),
+  };
+}
+
 function hash(text: string): number {
   let h = 2166136261;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
@@ -117,7 +132,7 @@ function hash(text: string): number {
  * every row is written to), so they can be applied side by side. Empty parts are left out.
  */
 export function splitByProfile(batch: ResolvedBatch, parts: number): ResolvedBatch[] {
-  const out = Array.from({ length: parts }, (): ResolvedBatch => ({ fragments: new Map(), events: [], identities: [] }));
+  const out = Array.from({ length: parts }, emptyBatch);
   const of = (profileId: string) => out[hash(profileId) % parts];
   for (const [key, change] of batch.fragments) of(change.profileId).fragments.set(key, change);
   for (const e of batch.events) of(e.profileId).events.push(e);
