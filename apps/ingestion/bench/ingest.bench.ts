@@ -4,12 +4,14 @@
 //   1. the HTTP inlet with requests of 100 and 1,000 events from several concurrent clients;
 //   2. the Kafka inlet: events an outside kafkajs+avsc producer wrote to weft.inbound.v1, drained by the service;
 //   3. a 1,000,000-row CSV batch (generated here, never committed), with the service's peak RSS.
-// Sizes can be lowered with BENCH_HTTP_EVENTS, BENCH_KAFKA_EVENTS, BENCH_CSV_ROWS.
+// Sizes can be lowered with BENCH_HTTP_EVENTS, BENCH_KAFKA_EVENTS, BENCH_CSV_ROWS (0 skips that part).
+// BENCH_CPU_PROF=<dir> writes a CPU profile of each service process there (open in Chrome DevTools or speedscope).
 import { createReadStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { benchInfra } from '@weft/testing';
+import { topics } from '@weft/xdm';
 import { EVENT_GROUPS } from '../test/factories';
 import { ExternalProducer } from '../test/external-producer';
 import { EVENTS_CSV_MAPPING, ecidFor, writeEventsCsv } from '../test/generate-csv';
@@ -21,7 +23,9 @@ const HTTP_EVENTS = Number(process.env['BENCH_HTTP_EVENTS'] ?? 200_000);
 const KAFKA_EVENTS = Number(process.env['BENCH_KAFKA_EVENTS'] ?? 400_000);
 const CSV_ROWS = Number(process.env['BENCH_CSV_ROWS'] ?? 1_000_000);
 const CLIENTS = Number(process.env['BENCH_CLIENTS'] ?? 8);
-const INBOUND_GROUP = 'weft.ingestion.weft.inbound.v1';
+const INBOUND_GROUP = `weft.ingestion.${topics.inbound.name}`;
+const CPU_PROF = process.env['BENCH_CPU_PROF'];
+const nodeArgs = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(CPU_PROF)}`, '--require', join(__dirname, 'exit-on-shutdown.js')] : [];
 
 async function api<T = any>(url: string, method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${url}${path}`, {
@@ -58,6 +62,7 @@ async function benchHttp(service: Service, datasetId: string, run: string, batch
   let accepted = 0;
   let busy = 0;
   let next = 0;
+  const cpu0 = service.cpuSeconds();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
@@ -91,6 +96,7 @@ async function benchHttp(service: Service, datasetId: string, run: string, batch
     eventsPerSecond: Math.round(accepted / seconds),
     p50Ms: Number(percentile(latencies, 50).toFixed(1)),
     p99Ms: Number(percentile(latencies, 99).toFixed(1)),
+    serviceCpuUsPerEvent: Math.round(((service.cpuSeconds() - cpu0) * 1e6) / accepted),
     retriedOn429: busy,
     peakRssMb: Math.round(service.peakRssMb()),
   };
@@ -100,8 +106,8 @@ async function inboundLag(kafka: Kafka): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const ends = await admin.fetchTopicOffsets('weft.inbound.v1');
-    const [committed] = await admin.fetchOffsets({ groupId: INBOUND_GROUP, topics: ['weft.inbound.v1'] });
+    const ends = await admin.fetchTopicOffsets(topics.inbound.name);
+    const [committed] = await admin.fetchOffsets({ groupId: INBOUND_GROUP, topics: [topics.inbound.name] });
     const done = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
     return ends.reduce((lag, p) => lag + Number(p.high) - Math.max(Number(p.low), done.get(p.partition) ?? -1), 0);
   } finally {
@@ -124,7 +130,7 @@ async function main(): Promise<void> {
   };
   const kafka = new Kafka({ clientId: 'bench', brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
   const results: Record<string, unknown>[] = [];
-  let service = await startServiceProcess({ ...env, WEFT_API_KEYS: KEY, INBOUND_ENABLED: 'false' });
+  let service = await startServiceProcess({ ...env, WEFT_API_KEYS: KEY, INBOUND_ENABLED: 'false' }, nodeArgs);
   try {
     const created = await api<{ avro: { schemaId: number } }>(service.url, 'POST', '/v1/schemas', {
       id: `web-${run}`,
@@ -136,83 +142,91 @@ async function main(): Promise<void> {
     const datasetId = `web-${run}`;
 
     // Warm-up: JIT, connections, topic metadata.
-    await benchHttp(service, datasetId, `${run}-warm`, 100).catch(() => undefined);
-    for (const size of [100, 1000]) {
+    if (HTTP_EVENTS) await benchHttp(service, datasetId, `${run}-warm`, 100).catch(() => undefined);
+    for (const size of HTTP_EVENTS ? [100, 1000] : []) {
       const r = await benchHttp(service, datasetId, run, size);
       results.push(r);
       console.log(JSON.stringify(r));
     }
 
-    // Kafka inlet: an outside producer fills weft.inbound.v1, then a service with the inlet on drains it.
-    await service.stop();
-    const producer = new ExternalProducer({ brokers: infra.kafkaBrokers, registryUrl: infra.schemaRegistryUrl, schemaId: created.avro.schemaId });
-    await producer.connect();
-    const chunk = 1_000;
-    for (let i = 0; i < KAFKA_EVENTS; i += chunk) {
-      await producer.send(
-        datasetId,
-        Array.from({ length: Math.min(chunk, KAFKA_EVENTS - i) }, (_, j) => {
-          // The Avro form of the dataset's schema: date-times are epoch millis, absent optional fields take their default.
-          const e = event(`${run}-k`, i + j);
-          return {
-            _id: e._id,
-            timestamp: Date.parse(e.timestamp),
-            eventType: e.eventType,
-            identityMap: { ECID: [{ id: e.identityMap.ECID[0].id }], Email: [{ id: e.identityMap.Email[0].id }] },
-            web: { webPageDetails: { name: e.web.webPageDetails.name, URL: e.web.webPageDetails.URL, pageViews: { value: 1 } } },
-          };
-        }),
-        `${i}`,
-      );
+    if (KAFKA_EVENTS) {
+      // Kafka inlet: an outside producer fills weft.inbound.v1, then a service with the inlet on drains it.
+      await service.stop();
+      const producer = new ExternalProducer({ brokers: infra.kafkaBrokers, registryUrl: infra.schemaRegistryUrl, schemaId: created.avro.schemaId, topic: topics.inbound.name });
+      await producer.connect();
+      const chunk = 1_000;
+      for (let i = 0; i < KAFKA_EVENTS; i += chunk) {
+        await producer.send(
+          datasetId,
+          Array.from({ length: Math.min(chunk, KAFKA_EVENTS - i) }, (_, j) => {
+            // The Avro form of the dataset's schema: date-times are epoch millis, absent optional fields take their default.
+            const e = event(`${run}-k`, i + j);
+            return {
+              _id: e._id,
+              timestamp: Date.parse(e.timestamp),
+              eventType: e.eventType,
+              identityMap: { ECID: [{ id: e.identityMap.ECID[0].id }], Email: [{ id: e.identityMap.Email[0].id }] },
+              web: { webPageDetails: { name: e.web.webPageDetails.name, URL: e.web.webPageDetails.URL, pageViews: { value: 1 } } },
+            };
+          }),
+          `${i}`,
+        );
+      }
+      await producer.disconnect();
+      const backlog = await inboundLag(kafka);
+      service = await startServiceProcess({ ...env, WEFT_API_KEYS: KEY, INBOUND_ENABLED: 'true' }, nodeArgs);
+      const cpu0 = service.cpuSeconds();
+      const t0 = performance.now();
+      for (let lag = backlog; lag > 0; lag = await inboundLag(kafka)) await new Promise((r) => setTimeout(r, 200));
+      const seconds = (performance.now() - t0) / 1000;
+      const kafkaResult = {
+        path: 'Kafka inlet (weft.inbound.v1, Avro wire format from a kafkajs+avsc producer)',
+        events: backlog,
+        eventsPerSecond: Math.round(backlog / seconds),
+        serviceCpuUsPerEvent: Math.round(((service.cpuSeconds() - cpu0) * 1e6) / backlog),
+        peakRssMb: Math.round(service.peakRssMb()),
+      };
+      results.push(kafkaResult);
+      console.log(JSON.stringify(kafkaResult));
     }
-    await producer.disconnect();
-    const backlog = await inboundLag(kafka);
-    service = await startServiceProcess({ ...env, WEFT_API_KEYS: KEY, INBOUND_ENABLED: 'true' });
-    const t0 = performance.now();
-    for (let lag = backlog; lag > 0; lag = await inboundLag(kafka)) await new Promise((r) => setTimeout(r, 200));
-    const seconds = (performance.now() - t0) / 1000;
-    const kafkaResult = {
-      path: 'Kafka inlet (weft.inbound.v1, Avro wire format from a kafkajs+avsc producer)',
-      events: backlog,
-      eventsPerSecond: Math.round(backlog / seconds),
-      peakRssMb: Math.round(service.peakRssMb()),
-    };
-    results.push(kafkaResult);
-    console.log(JSON.stringify(kafkaResult));
 
-    // Batch: a generated CSV streamed up and processed in the background.
-    const csv = join(batchDir, 'events.csv');
-    await writeEventsCsv(csv, CSV_ROWS);
-    const batch = await api<{ id: string }>(service.url, 'POST', '/v1/batches', { datasetId, format: 'csv', mapping: EVENTS_CSV_MAPPING });
-    service.resetPeak();
-    const tUpload = performance.now();
-    const up = await fetch(`${service.url}/v1/batches/${batch.id}/files/events.csv`, {
-      method: 'PUT',
-      headers: { 'x-api-key': KEY, 'content-type': 'text/csv' },
-      body: createReadStream(csv) as unknown as RequestInit['body'],
-      duplex: 'half',
-    } as RequestInit);
-    if (!up.ok) throw new Error(`upload answered ${up.status}: ${await up.text()}`);
-    const uploadSeconds = (performance.now() - tUpload) / 1000;
-    const tBatch = performance.now();
-    await api(service.url, 'POST', `/v1/batches/${batch.id}/complete`);
-    let state: { status: string; counts: { read: number; ingested: number; failed: number } };
-    do {
-      await new Promise((r) => setTimeout(r, 500));
-      state = await api(service.url, 'GET', `/v1/batches/${batch.id}`);
-    } while (state.status !== 'completed' && state.status !== 'failed');
-    const batchSeconds = (performance.now() - tBatch) / 1000;
-    const batchResult = {
-      path: `CSV batch, ${CSV_ROWS.toLocaleString('en')} rows (${(statSync(csv).size / 1e6).toFixed(0)} MB), mapping with transforms`,
-      status: state.status,
-      counts: state.counts,
-      countsCorrect: state.counts.read === CSV_ROWS && state.counts.ingested === CSV_ROWS && state.counts.failed === 0,
-      uploadSeconds: Number(uploadSeconds.toFixed(1)),
-      rowsPerSecond: Math.round(CSV_ROWS / batchSeconds),
-      peakRssMb: Math.round(service.peakRssMb()),
-    };
-    results.push(batchResult);
-    console.log(JSON.stringify(batchResult));
+    if (CSV_ROWS) {
+      // Batch: a generated CSV streamed up and processed in the background.
+      const csv = join(batchDir, 'events.csv');
+      await writeEventsCsv(csv, CSV_ROWS);
+      const batch = await api<{ id: string }>(service.url, 'POST', '/v1/batches', { datasetId, format: 'csv', mapping: EVENTS_CSV_MAPPING });
+      service.resetPeak();
+      const tUpload = performance.now();
+      const up = await fetch(`${service.url}/v1/batches/${batch.id}/files/events.csv`, {
+        method: 'PUT',
+        headers: { 'x-api-key': KEY, 'content-type': 'text/csv' },
+        body: createReadStream(csv) as unknown as RequestInit['body'],
+        duplex: 'half',
+      } as RequestInit);
+      if (!up.ok) throw new Error(`upload answered ${up.status}: ${await up.text()}`);
+      const uploadSeconds = (performance.now() - tUpload) / 1000;
+      const cpuBatch = service.cpuSeconds();
+      const tBatch = performance.now();
+      await api(service.url, 'POST', `/v1/batches/${batch.id}/complete`);
+      let state: { status: string; counts: { read: number; ingested: number; failed: number } };
+      do {
+        await new Promise((r) => setTimeout(r, 500));
+        state = await api(service.url, 'GET', `/v1/batches/${batch.id}`);
+      } while (state.status !== 'completed' && state.status !== 'failed');
+      const batchSeconds = (performance.now() - tBatch) / 1000;
+      const batchResult = {
+        path: `CSV batch, ${CSV_ROWS.toLocaleString('en')} rows (${(statSync(csv).size / 1e6).toFixed(0)} MB), mapping with transforms`,
+        status: state.status,
+        counts: state.counts,
+        countsCorrect: state.counts.read === CSV_ROWS && state.counts.ingested === CSV_ROWS && state.counts.failed === 0,
+        uploadSeconds: Number(uploadSeconds.toFixed(1)),
+        rowsPerSecond: Math.round(CSV_ROWS / batchSeconds),
+        serviceCpuUsPerEvent: Math.round(((service.cpuSeconds() - cpuBatch) * 1e6) / CSV_ROWS),
+        peakRssMb: Math.round(service.peakRssMb()),
+      };
+      results.push(batchResult);
+      console.log(JSON.stringify(batchResult));
+    }
   } finally {
     await service.stop();
     rmSync(batchDir, { recursive: true, force: true });

@@ -9,16 +9,21 @@ export interface ServiceProcess {
   url: string;
   /** Highest resident set size (MB) sampled since the last reset. */
   peakRssMb(): number;
+  /** CPU seconds (user + system) the process has used so far: a cost per event that other load on the machine does not inflate much. */
+  cpuSeconds(): number;
   resetPeak(): void;
   stop(): Promise<void>;
   /** SIGKILL: no shutdown hooks, no draining — a crash. */
   kill(): Promise<void>;
 }
 
-/** Runs apps/ingestion/src/main.ts as its own process (as in production) and samples its resident memory. */
-export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
+/**
+ * Runs apps/ingestion/src/main.ts as its own process (as in production) and samples its resident memory.
+ * `nodeArgs` go to node itself, e.g. `--cpu-prof --cpu-prof-dir=<dir>` (the profile is written when the process stops).
+ */
+export async function startServiceProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServiceProcess> {
   const port = 30_000 + Math.floor(Math.random() * 20_000);
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', join(root, 'apps/ingestion/src/main.ts')], {
+  const child = spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', join(root, 'apps/ingestion/src/main.ts')], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1', SWC_NODE_PROJECT: join(root, 'tsconfig.base.json') },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -52,6 +57,12 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
     child,
     url,
     peakRssMb: () => peak,
+    cpuSeconds: () => {
+      // /proc/<pid>/stat: utime and stime are the 14th and 15th fields, in clock ticks (100 per second on Linux).
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    },
     resetPeak: () => (peak = 0),
     stop: () => end('SIGTERM'),
     kill: () => end('SIGKILL'),

@@ -165,7 +165,7 @@ export class BatchRunner implements OnApplicationBootstrap, OnApplicationShutdow
     } else {
       value = batch.format === 'csv' ? unflatten(row.value) : row.value;
     }
-    return { value, errors, rowKey, defaultId: rowKey, original: Buffer.from(JSON.stringify(row.value)) };
+    return { value, errors, rowKey, defaultId: rowKey, original: () => Buffer.from(JSON.stringify(row.value)) };
   }
 
   private async finish(id: string): Promise<void> {

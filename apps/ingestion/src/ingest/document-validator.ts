@@ -115,8 +115,9 @@ export class DocumentValidator {
       }
     }
     const payload = JSON.stringify(doc);
-    const bytes = Buffer.byteLength(payload);
     const max = isEvent ? this.limits.maxEventBytes : this.limits.maxRecordBytes;
+    // UTF-8 needs at most 3 bytes per UTF-16 unit, so most documents are within the limit without counting bytes.
+    const bytes = payload.length * 3 <= max ? payload.length : Buffer.byteLength(payload);
     if (bytes > max) {
       errors.push(
         ingestError(
@@ -235,12 +236,13 @@ function rank(namespace: string): number {
 
 function checkPlaceholders(identityMap: unknown, errors: IngestError[]): void {
   if (typeof identityMap !== 'object' || identityMap === null || Array.isArray(identityMap)) return;
-  for (const [namespace, items] of Object.entries(identityMap)) {
+  for (const namespace in identityMap) {
+    const items = (identityMap as Record<string, unknown>)[namespace];
     if (!Array.isArray(items)) continue;
-    items.forEach((item: unknown, i) => {
-      const id = (item as { id?: unknown } | null)?.id;
+    for (let i = 0; i < items.length; i++) {
+      const id = (items[i] as { id?: unknown } | null)?.id;
       if (typeof id === 'string' && isPlaceholder(id)) errors.push(placeholderError(`identityMap.${namespace}[${i}].id`, id));
-    });
+    }
   }
 }
 

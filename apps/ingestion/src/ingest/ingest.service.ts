@@ -12,8 +12,11 @@ import { ingestError, type IngestError } from './ingest-codes';
 export interface InboundMessage {
   value?: unknown;
   unreadable?: IngestError;
-  /** The bytes as received (kept with a rejection for inspection and replay); computed lazily from `value` when absent. */
-  original?: Buffer;
+  /**
+   * The bytes as received (kept with a rejection for inspection and replay), or how to make them; only rejected
+   * messages need them, so a function defers the work. From `value` when absent.
+   */
+  original?: Buffer | (() => Buffer);
   /** Id for a document without `_id` (deterministic per batch row). */
   defaultId?: string;
   rowKey?: string;
@@ -101,7 +104,7 @@ export class IngestService {
         batchId: options.batchId ?? null,
         rowKey: message.rowKey ?? null,
         errors,
-        original: message.original ?? Buffer.from(JSON.stringify(message.value ?? null)),
+        original: originalOf(message),
         receivedAt,
       });
     }
@@ -118,6 +121,11 @@ export class IngestService {
     }
     return results;
   }
+}
+
+function originalOf(message: InboundMessage): Buffer {
+  if (typeof message.original === 'function') return message.original();
+  return message.original ?? Buffer.from(JSON.stringify(message.value ?? null));
 }
 
 function idOf(value: unknown): string | null {
