@@ -23,7 +23,7 @@ function project(projectDir, opts = {}) {
     },
     moduleNameMapper,
     // ESM-only packages reached through CommonJS requires (Node loads them natively; jest needs them transformed).
-    transformIgnorePatterns: ['/node_modules/(?!(content-disposition)/)'],
+    transformIgnorePatterns: ['/node_modules/(?!(content-disposition|uuid|thrift/node_modules/uuid)/)'],
     moduleFileExtensions: ['ts', 'js', 'json'],
     testMatch: ['<rootDir>/**/*.spec.ts', '<rootDir>/**/*.int-spec.ts'],
     ...opts,

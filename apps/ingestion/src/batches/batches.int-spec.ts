@@ -8,7 +8,6 @@ import { CUSTOMERS_PARQUET_MAPPING, writeCustomersParquet } from '../../test/gen
 import { startIngestion, TopicTail, type Harness } from '../../test/harness';
 import { BatchesController } from './batches.controller';
 
-jest.mock(require.resolve('uuid', { paths: [require.resolve('thrift')] }), () => jest.requireActual('../../test/uuid-for-jest'));
 
 describe(BatchesController.name, () => {
   let h: Harness;

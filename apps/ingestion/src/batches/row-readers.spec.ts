@@ -4,7 +4,6 @@ import { uniqueIdentifier } from '@weft/testing';
 import { writeCustomersParquet } from '../../test/generate-parquet';
 import { readRows, type BatchFormat, type SourceRow } from './row-readers';
 
-jest.mock(require.resolve('uuid', { paths: [require.resolve('thrift')] }), () => jest.requireActual('../../test/uuid-for-jest'));
 
 const dir = join('tmp', 'ingestion-test', uniqueIdentifier('rows'));
 mkdirSync(dir, { recursive: true });
