@@ -34,6 +34,11 @@ export class ProfileDb implements Sql, OnModuleDestroy {
     return this.pool.query<R>(text, values);
   }
 
+  /** A statement the server parses and plans once per connection (hot read paths). */
+  prepared<R extends QueryResultRow = QueryResultRow>(name: string, text: string, values: unknown[]) {
+    return this.pool.query<R>({ name, text, values });
+  }
+
   /**
    * Runs `fn` in one transaction; rolls back if it throws. With `lock`, the transaction starts holding that
    * advisory lock (shared or exclusive): BEGIN and the lock go to the server in one round trip.

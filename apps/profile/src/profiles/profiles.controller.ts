@@ -1,10 +1,13 @@
-import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Header, Param, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
 import { validate } from '../http/validate';
 import { eventsQuerySchema, exportQuerySchema, lookupQuerySchema, profileQuerySchema, ProfileDto, ProfileEventsPageDto, FragmentDto } from './profile.dto';
 import { ProfilesService } from './profiles.service';
+
+/** Profiles are answered as JSON text rendered by the service (see ProfilesService), sent as is. */
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 @ApiTags('profiles')
 @Controller('v1/profiles')
@@ -16,7 +19,8 @@ export class ProfilesController {
   @ApiQuery({ name: 'id', example: 'ada@example.com' })
   @ApiQuery({ name: 'mergePolicyId', required: false })
   @ApiOkResponse({ type: ProfileDto })
-  lookup(@Query() query: unknown): Promise<ProfileDto> {
+  @Header('content-type', JSON_CONTENT_TYPE)
+  lookup(@Query() query: unknown): Promise<string> {
     const { namespace, id, mergePolicyId } = validate(lookupQuerySchema, query, 'query');
     return this.profiles.byIdentity(namespace, id, mergePolicyId);
   }
@@ -39,7 +43,8 @@ export class ProfilesController {
   @Get(':profileId')
   @ApiQuery({ name: 'mergePolicyId', required: false })
   @ApiOkResponse({ type: ProfileDto })
-  get(@Param('profileId') profileId: string, @Query() query: unknown): Promise<ProfileDto> {
+  @Header('content-type', JSON_CONTENT_TYPE)
+  get(@Param('profileId') profileId: string, @Query() query: unknown): Promise<string> {
     return this.profiles.byProfileId(profileId, validate(profileQuerySchema, query, 'query').mergePolicyId);
   }
 

@@ -1,29 +1,25 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { DomainError } from '@weft/platform';
 import { ProfileDb } from '../database/profile-db';
-import { mergeFragments, sortIdentities, type JsonObject, type ProfileIdentityValue } from '../merge';
+import { mergeFragments, sortIdentities, type JsonObject } from '../merge';
 import { attributeMergeOf } from '../merge-policies/merge-policy.dto';
 import type { MergePolicyEntity } from '../merge-policies/merge-policy.entity';
 import { MergePoliciesService } from '../merge-policies/merge-policies.service';
 import { fragmentFromRow } from '../store/materializer.service';
 import type { FragmentDto, ProfileDto, ProfileEventDto, ProfileEventsPageDto, SegmentMembershipDto } from './profile.dto';
 
-interface MaterializedRow {
-  profile_id: string;
-  version: string;
-  merge_policy_id: string;
-  attributes: JsonObject;
-  identities: ProfileIdentityValue[];
-  flags: string[];
-  event_count: number;
-  updated_at: Date;
-  memberships: SegmentMembershipDto[];
-}
-
-const MATERIALIZED_COLUMNS = `p.profile_id, p.version, p.merge_policy_id, p.attributes, p.identities, p.flags, p.event_count, p.updated_at,
-  (SELECT coalesce(json_agg(json_build_object('segmentId', m.segment_id, 'status', m.status,
+/**
+ * The materialized profile as the lookup API answers it (a ProfileDto), rendered as JSON text by Postgres: the
+ * stored attributes and identities go to the client without being parsed and serialized again in between.
+ */
+const MATERIALIZED_JSON = `json_build_object(
+  'profileId', p.profile_id, 'mergePolicyId', p.merge_policy_id, 'version', p.version,
+  'attributes', p.attributes, 'identities', p.identities,
+  'segmentMemberships', (SELECT coalesce(json_agg(json_build_object('segmentId', m.segment_id, 'status', m.status,
       'lastQualificationTime', m.last_qualification_time, 'version', m.version) ORDER BY m.segment_id), '[]'::json)
-   FROM memberships m WHERE m.profile_id = p.profile_id) AS memberships`;
+    FROM memberships m WHERE m.profile_id = p.profile_id),
+  'flags', p.flags, 'eventCount', p.event_count,
+  'updatedAt', to_char(p.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text AS body`;
 
 export interface ExportOptions {
   cursor: string;
@@ -45,28 +41,35 @@ export class ProfilesService {
     private readonly policies: MergePoliciesService,
   ) {}
 
-  /** The profile holding an identity; one indexed query for the default policy. */
-  async byIdentity(namespace: string, id: string, mergePolicyId?: string): Promise<ProfileDto> {
+  /**
+   * The profile holding an identity, as JSON text (a ProfileDto). For the default policy this is one prepared,
+   * indexed query.
+   */
+  async byIdentity(namespace: string, id: string, mergePolicyId?: string): Promise<string> {
     const policy = mergePolicyId ? await this.policies.get(mergePolicyId) : undefined;
     if (!policy || policy.isDefault) {
-      const { rows } = await this.db.query<MaterializedRow>(
-        `SELECT ${MATERIALIZED_COLUMNS} FROM identities i JOIN profiles p ON p.profile_id = i.profile_id WHERE i.namespace = $1 AND i.id = $2`,
+      const { rows } = await this.db.prepared<{ body: string }>(
+        'profile-by-identity',
+        `SELECT ${MATERIALIZED_JSON} FROM identities i JOIN profiles p ON p.profile_id = i.profile_id WHERE i.namespace = $1 AND i.id = $2`,
         [namespace, id],
       );
       if (!rows.length) throw identityNotFound(namespace, id);
-      return toDto(rows[0]);
+      return rows[0].body;
     }
     const { rows } = await this.db.query<{ profile_id: string }>('SELECT profile_id FROM identities WHERE namespace = $1 AND id = $2', [namespace, id]);
     if (!rows.length) throw identityNotFound(namespace, id);
-    return this.computed(rows[0].profile_id, policy, `${namespace}:${id}`);
+    return JSON.stringify(await this.computed(rows[0].profile_id, policy, `${namespace}:${id}`));
   }
 
-  async byProfileId(profileId: string, mergePolicyId?: string): Promise<ProfileDto> {
+  /** A profile by id, as JSON text (a ProfileDto). */
+  async byProfileId(profileId: string, mergePolicyId?: string): Promise<string> {
     const policy = mergePolicyId ? await this.policies.get(mergePolicyId) : undefined;
     if (!policy || policy.isDefault) {
-      const { rows } = await this.db.query<MaterializedRow>(`SELECT ${MATERIALIZED_COLUMNS} FROM profiles p WHERE p.profile_id = $1`, [profileId]);
+      const { rows } = await this.db.prepared<{ body: string }>('profile-by-id', `SELECT ${MATERIALIZED_JSON} FROM profiles p WHERE p.profile_id = $1`, [
+        profileId,
+      ]);
       if (!rows.length) throw await this.profileNotFound(profileId);
-      return toDto(rows[0]);
+      return rows[0].body;
     }
     if (policy.identityStitching === 'none') {
       throw new DomainError(
@@ -76,7 +79,7 @@ export class ProfilesService {
         [{ path: 'mergePolicyId', code: 'identity_required', message: 'identityStitching none needs an identity lookup' }],
       );
     }
-    return this.computed(profileId, policy);
+    return JSON.stringify(await this.computed(profileId, policy));
   }
 
   /** A merged profile under a non-default policy. Without stitching only the looked-up identity's data counts. */
@@ -200,18 +203,4 @@ export class ProfilesService {
       if (rows.length < chunkSize) return;
     }
   }
-}
-
-function toDto(row: MaterializedRow): ProfileDto {
-  return {
-    profileId: row.profile_id,
-    mergePolicyId: row.merge_policy_id,
-    version: Number(row.version),
-    attributes: row.attributes,
-    identities: row.identities,
-    segmentMemberships: row.memberships,
-    flags: row.flags,
-    eventCount: row.event_count,
-    updatedAt: row.updated_at.toISOString(),
-  };
 }
