@@ -203,15 +203,16 @@ export class Materializer implements OnModuleInit, OnModuleDestroy {
     if (changed.length) {
       // Counters only change the event count (and flags): their attributes are not rewritten.
       const { rows: written } = await sql.query<{ profile_id: string; version: string; updated_at: Date }>(
+        // Rows travel as JSON documents (one native serialization instead of escaping arrays of JSON text).
         `WITH counted AS (
-           UPDATE profiles AS p SET version = nextval('profile_version_seq'), event_count = t.event_count, flags = t.flags::text[], updated_at = now()
-           FROM unnest($1::text[], $2::int[], $3::text[]) AS t(id, event_count, flags)
+           UPDATE profiles AS p SET version = nextval('profile_version_seq'), event_count = t.event_count, flags = t.flags, updated_at = now()
+           FROM json_to_recordset($1::json) AS t(id text, event_count int, flags text[])
            WHERE p.profile_id = t.id
            RETURNING p.profile_id, p.version, p.updated_at
          ), merged AS (
            INSERT INTO profiles AS p (profile_id, version, merge_policy_id, attributes, identities, flags, event_count, updated_at)
-           SELECT t.id, nextval('profile_version_seq'), $5::uuid, t.attributes, t.identities, t.flags::text[], t.event_count, now()
-           FROM unnest($4::text[], $6::jsonb[], $7::jsonb[], $8::text[], $9::int[]) AS t(id, attributes, identities, flags, event_count)
+           SELECT t.id, nextval('profile_version_seq'), $3::uuid, t.attributes, t.identities, t.flags, t.event_count, now()
+           FROM json_to_recordset($2::json) AS t(id text, attributes jsonb, identities jsonb, flags text[], event_count int)
            ON CONFLICT (profile_id) DO UPDATE SET version = EXCLUDED.version, merge_policy_id = EXCLUDED.merge_policy_id,
              attributes = EXCLUDED.attributes, identities = EXCLUDED.identities, flags = EXCLUDED.flags,
              event_count = EXCLUDED.event_count, updated_at = EXCLUDED.updated_at
@@ -219,15 +220,17 @@ export class Materializer implements OnModuleInit, OnModuleDestroy {
          )
          SELECT * FROM counted UNION ALL SELECT * FROM merged`,
         [
-          counters.map((c) => c.id),
-          counters.map((c) => c.profile.eventCount),
-          counters.map((c) => `{${c.profile.flags.join(',')}}`),
-          upserts.map((u) => u.id),
+          JSON.stringify(counters.map((c) => ({ id: c.id, event_count: c.profile.eventCount, flags: c.profile.flags }))),
+          JSON.stringify(
+            upserts.map((u) => ({
+              id: u.id,
+              attributes: u.profile.attributes,
+              identities: u.profile.identities,
+              flags: u.profile.flags,
+              event_count: u.profile.eventCount,
+            })),
+          ),
           policy.id,
-          upserts.map((u) => JSON.stringify(u.profile.attributes)),
-          upserts.map((u) => JSON.stringify(u.profile.identities)),
-          upserts.map((u) => `{${u.profile.flags.join(',')}}`),
-          upserts.map((u) => u.profile.eventCount),
         ],
       );
       const versionOf = new Map(written.map((r) => [r.profile_id, r]));

@@ -193,44 +193,41 @@ export class ProfileStore {
     const e = batch.events;
     if (fragments.length || identities.length || e.length) {
       const { rows } = await sql.query<{ profile_id: string; n: number }>(
+        // Rows travel as one JSON document per table: serializing it is one native call, where arrays of
+        // JSON text would be escaped element by element.
         `WITH fragment_rows AS (
            INSERT INTO fragments (dataset_id, primary_identity, profile_id, attributes, ts, received_at, updated_at)
            SELECT d, i, p, a, to_timestamp(t / 1000.0), to_timestamp(r / 1000.0), now()
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::float8[], $6::float8[]) AS x(d, i, p, a, t, r)
+           FROM json_to_recordset($1::json) AS x(d text, i text, p text, a jsonb, t float8, r float8)
            ON CONFLICT (dataset_id, primary_identity) DO UPDATE SET profile_id = EXCLUDED.profile_id, attributes = EXCLUDED.attributes,
              ts = EXCLUDED.ts, received_at = EXCLUDED.received_at, updated_at = EXCLUDED.updated_at
          ), identity_rows AS (
            INSERT INTO identities AS s (namespace, id, profile_id, is_primary)
-           SELECT * FROM unnest($7::text[], $8::text[], $9::text[], $10::bool[])
+           SELECT namespace, id, profile_id, is_primary FROM json_to_recordset($2::json) AS x(namespace text, id text, profile_id text, is_primary boolean)
            ON CONFLICT (namespace, id) DO UPDATE SET profile_id = EXCLUDED.profile_id, is_primary = s.is_primary OR EXCLUDED.is_primary
          ), event_rows AS (
            INSERT INTO events (id, ts, profile_id, dataset_id, primary_identity, event_type, payload, received_at)
            SELECT id, to_timestamp(t / 1000.0), p, d, i, et, pl::jsonb, to_timestamp(r / 1000.0)
-           FROM unnest($11::text[], $12::float8[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::float8[])
-             AS x(id, t, p, d, i, et, pl, r)
+           FROM json_to_recordset($3::json) AS x(id text, t float8, p text, d text, i text, et text, pl text, r float8)
            ON CONFLICT DO NOTHING
            RETURNING profile_id
          )
          SELECT profile_id, count(*)::int AS n FROM event_rows GROUP BY profile_id`,
         [
-          fragments.map((w) => w.fragment.datasetId),
-          fragments.map((w) => w.fragment.primaryIdentity),
-          fragments.map((w) => w.profileId),
-          fragments.map((w) => JSON.stringify(w.fragment.attributes)),
-          fragments.map((w) => w.fragment.timestamp),
-          fragments.map((w) => w.fragment.receivedAt),
-          identities.map((x) => x.namespace),
-          identities.map((x) => x.id),
-          identities.map((x) => x.profileId),
-          identities.map((x) => x.isPrimary),
-          e.map((x) => x.id),
-          e.map((x) => x.timestamp),
-          e.map((x) => x.profileId),
-          e.map((x) => x.datasetId),
-          e.map((x) => x.primaryIdentity),
-          e.map((x) => x.eventType),
-          e.map((x) => x.payload),
-          e.map((x) => x.receivedAt),
+          JSON.stringify(
+            fragments.map((w) => ({
+              d: w.fragment.datasetId,
+              i: w.fragment.primaryIdentity,
+              p: w.profileId,
+              a: w.fragment.attributes,
+              t: w.fragment.timestamp,
+              r: w.fragment.receivedAt,
+            })),
+          ),
+          JSON.stringify(identities.map((x) => ({ namespace: x.namespace, id: x.id, profile_id: x.profileId, is_primary: x.isPrimary }))),
+          JSON.stringify(
+            e.map((x) => ({ id: x.id, t: x.timestamp, p: x.profileId, d: x.datasetId, i: x.primaryIdentity, et: x.eventType, pl: x.payload, r: x.receivedAt })),
+          ),
         ],
       );
       for (const r of rows) newEvents.set(r.profile_id, r.n);
