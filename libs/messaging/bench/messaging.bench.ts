@@ -83,7 +83,7 @@ async function benchWeft(brokers: string[], registryUrl: string) {
   const sample = codec.encode(makeEvent(1));
   await codec.decode(sample);
   const d0 = performance.now();
-  for (let i = 0; i < 50_000; i++) codec.decode(sample);
+  for (let i = 0; i < 50_000; i++) void codec.decode(sample);
   const decodeOnly = rate(50_000, performance.now() - d0);
 
   const t0 = performance.now();

@@ -3,6 +3,7 @@ export * from './metrics';
 export * from './kafka/kafka-client';
 export * from './kafka/topics';
 export * from './producer/producer';
+export * from './producer/partitioner';
 export * from './consumer/backoff';
 export * from './consumer/dead-letter';
 export * from './consumer/dead-letter-replay';

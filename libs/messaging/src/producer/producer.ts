@@ -1,6 +1,7 @@
-import { Partitioners, type Kafka, type Producer as KafkaProducer, type Message } from 'kafkajs';
+import type { Kafka, Producer as KafkaProducer, Message } from 'kafkajs';
 import { ProducerBufferFullError } from '../errors';
 import { MessagingMetrics } from '../metrics';
+import { fastDefaultPartitioner } from './partitioner';
 
 export interface OutboundMessage {
   key: string | Buffer | null;
@@ -57,7 +58,7 @@ export class MessageProducer {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: fastDefaultPartitioner,
     });
     this.maxBufferedBytes = options.maxBufferedBytes ?? 64 * 1024 * 1024;
     this.maxRequestBytes = options.maxRequestBytes ?? 900 * 1024;
