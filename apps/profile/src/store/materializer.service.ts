@@ -150,7 +150,7 @@ export class Materializer implements OnModuleInit, OnModuleDestroy {
             FROM (SELECT id, ts, event_type, dataset_id, payload FROM events
                   WHERE profile_id = t.id AND ts > $5 ORDER BY ts DESC LIMIT $6) e) END AS recent
        FROM unnest($1::text[], $2::bool[]) WITH ORDINALITY AS t(id, events_only, n)
-       LEFT JOIN profiles p ON p.profile_id = t.id
+       LEFT JOIN LATERAL (SELECT * FROM profiles WHERE profile_id = t.id LIMIT 1) p ON true -- one key probe per profile
        ORDER BY t.n`,
       [
         ids,

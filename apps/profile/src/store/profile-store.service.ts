@@ -121,7 +121,10 @@ export class ProfileStore {
     }
   }
 
-  /** One statement: redirects of `profileIds`, and the fragments and identities stored under the batch's keys. */
+  /**
+   * One statement: redirects of `profileIds`, and the fragments and identities stored under the batch's keys. Each
+   * key is one primary-key probe (LIMIT 1 keeps the planner from hashing the whole table instead).
+   */
   private async read(sql: Sql, profileIds: string[], batch: ResolvedBatch): Promise<Stored> {
     const fragments = [...batch.fragments.values()].map((c) => c.fragment);
     const { rows } = await sql.query<{
@@ -133,9 +136,11 @@ export class ProfileStore {
          (SELECT coalesce(json_agg(json_build_array(r.from_id, r.to_id)), '[]') FROM profile_redirects r WHERE r.from_id = ANY($1::text[])) AS redirects,
          (SELECT coalesce(json_agg(json_build_array(f.dataset_id, f.primary_identity, f.profile_id, f.attributes,
               floor(extract(epoch FROM f.ts) * 1000), floor(extract(epoch FROM f.received_at) * 1000))), '[]')
-          FROM fragments f JOIN unnest($2::text[], $3::text[]) AS k(dataset_id, primary_identity) USING (dataset_id, primary_identity)) AS fragments,
+          FROM unnest($2::text[], $3::text[]) AS k(dataset_id, primary_identity)
+          CROSS JOIN LATERAL (SELECT * FROM fragments f WHERE f.dataset_id = k.dataset_id AND f.primary_identity = k.primary_identity LIMIT 1) f) AS fragments,
          (SELECT coalesce(json_agg(json_build_array(s.namespace, s.id, s.profile_id, s.is_primary)), '[]')
-          FROM identities s JOIN unnest($4::text[], $5::text[]) AS k(namespace, id) USING (namespace, id)) AS identities`,
+          FROM unnest($4::text[], $5::text[]) AS k(namespace, id)
+          CROSS JOIN LATERAL (SELECT * FROM identities s WHERE s.namespace = k.namespace AND s.id = k.id LIMIT 1) s) AS identities`,
       [
         profileIds,
         fragments.map((f) => f.datasetId),
