@@ -60,6 +60,13 @@ export async function runDemo({ apiKey, segmentId }) {
     return;
   }
   const sinkUrl = await startSink();
+  const name = `Demo: ${segment.name ?? segment.id}`;
+  const existing = await call(`${DESTINATION_URL}/v1/dataflows`, apiKey);
+  const reused = (Array.isArray(existing) ? existing : (existing?.items ?? [])).find((d) => d?.name === name);
+  if (reused) {
+    console.log(`destination-http demo: segment ${segment.id} is activated to ${sinkUrl} (dataflow ${reused.id}, created earlier)`);
+    return;
+  }
   const connection = await call(`${DESTINATION_URL}/v1/connections`, apiKey, 'POST', {
     name: 'Demo HTTP sink',
     endpoint: sinkUrl,
@@ -68,7 +75,7 @@ export async function runDemo({ apiKey, segmentId }) {
     delivery: { maxBatchProfiles: 10, maxBatchWaitMs: 200 },
   });
   const dataflow = await call(`${DESTINATION_URL}/v1/dataflows`, apiKey, 'POST', {
-    name: `Demo: ${segment.name ?? segment.id}`,
+    name,
     connectionId: connection.id,
     segmentIds: [segment.id],
     marketingActions: ['emailTargeting'],
