@@ -3,7 +3,7 @@
 // Run: npm run bench:destination-http   (BENCH_PROFILES, BENCH_RATE, BENCH_SECONDS override the sizes)
 import { MessagingClient, type TopicContract } from '@weft/messaging';
 import { createService } from '@weft/platform';
-import { benchInfra, uniqueName, withClient } from '@weft/testing';
+import { benchInfra, uniqueName, withClient, percentile } from '@weft/testing';
 import { topics, type ProfileChanged, type SegmentMembership } from '@weft/xdm';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -54,7 +54,6 @@ async function startSink(): Promise<Sink> {
   return sink;
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;

@@ -5,7 +5,7 @@
 // p99 lookup latency and graph sizes. Wall-clock figures depend on the load of the machine: compare runs made back
 // to back, and use the per-batch round trips and stage times to see why.
 import { Client } from 'pg';
-import { benchInfra, uniqueName } from '@weft/testing';
+import { benchInfra, uniqueName, percentile } from '@weft/testing';
 import { MessagingClient, type ConsumedMessage, type TopicContract } from '@weft/messaging';
 import { topics, type IngestEnvelope, type ResolvedEnvelope } from '@weft/xdm';
 import type { Identity } from '@weft/identity-graph';
@@ -226,8 +226,8 @@ async function main() {
       latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
     latencies.sort((x, y) => x - y);
-    const q = (f: number) => latencies[Math.min(latencies.length - 1, Math.floor(f * latencies.length))].toFixed(2);
-    console.log(`graph lookup (identity → profile id, identities, links): p50 ${q(0.5)} ms, p99 ${q(0.99)} ms over ${LOOKUPS}`);
+    const q = (p: number) => percentile(latencies, p).toFixed(2);
+    console.log(`graph lookup (identity → profile id, identities, links): p50 ${q(50)} ms, p99 ${q(99)} ms over ${LOOKUPS}`);
 
     const { rows } = await db.pools[0].query<{ size: number; graphs: string }>(
       `SELECT size, count(*) AS graphs FROM (SELECT count(*)::int AS size FROM "${db.schema.name}"."identities" WHERE "graph_id" IS NOT NULL GROUP BY "graph_id") g GROUP BY size ORDER BY size`,

@@ -10,7 +10,7 @@ import { createReadStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { benchInfra } from '@weft/testing';
+import { benchInfra, percentile } from '@weft/testing';
 import { topics } from '@weft/xdm';
 import { EVENT_GROUPS } from '../test/factories';
 import { ExternalProducer } from '../test/external-producer';
@@ -49,7 +49,6 @@ function event(run: string, i: number) {
   };
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
 
 async function benchHttp(service: Service, datasetId: string, run: string, batchSize: number) {
   const requests = Math.ceil(HTTP_EVENTS / batchSize);

@@ -13,7 +13,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Agent, request } from 'undici';
 import { MessagingClient } from '@weft/messaging';
 import { createService } from '@weft/platform';
-import { benchInfra } from '@weft/testing';
+import { benchInfra, percentile } from '@weft/testing';
 import { topics, type ResolvedEnvelope } from '@weft/xdm';
 import { profileServiceOptions } from '../src/app.module';
 import { Materializer } from '../src/store/materializer.service';
@@ -135,7 +135,6 @@ async function setGroupAt(kafka: Kafka, groupId: string, topic: string, at: 'end
   }
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 async function main(): Promise<void> {
   const infra = await benchInfra();

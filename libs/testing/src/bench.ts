@@ -37,3 +37,8 @@ export async function benchInfra(): Promise<BenchInfra> {
   }
   return { kafkaBrokers: env.KAFKA_BROKERS.split(','), databaseUrl: env.DATABASE_URL, schemaRegistryUrl, stop };
 }
+
+/** The p-th percentile (0–100) of ascending `sorted` values, by nearest rank. */
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
