@@ -227,6 +227,7 @@ take_lock() {
 cmd_up() {
   take_lock
   source "$ROOT/scripts/node-env.sh"
+  [[ -d $ROOT/node_modules/kafkajs ]] || die "the npm packages are not installed; run \`npm install\` first"
   local pid address
   if pid="$(running_pid)"; then
     address="$(running_address)"
