@@ -9,6 +9,7 @@ import { MergePoliciesController } from './merge-policies/merge-policies.control
 import { MergePoliciesService } from './merge-policies/merge-policies.service';
 import { MergePolicyEntity } from './merge-policies/merge-policy.entity';
 import { CreateProfileTables1767225600000 } from './migrations/1767225600000-create-profile-tables';
+import { LeaveRoomForProfileUpdates1767484800000 } from './migrations/1767484800000-leave-room-for-profile-updates';
 import { IdentityClient } from './privacy/identity-client';
 import { PrivacyJobEntity } from './privacy/privacy-job.entity';
 import { PrivacyJobsController } from './privacy/privacy-jobs.controller';
@@ -36,7 +37,7 @@ export class AppModule {
         PlatformModule.forRoot({
           name,
           configSchema: profileConfigSchema,
-          database: { entities: [MergePolicyEntity, PrivacyJobEntity], migrations: [CreateProfileTables1767225600000] },
+          database: { entities: [MergePolicyEntity, PrivacyJobEntity], migrations: [CreateProfileTables1767225600000, LeaveRoomForProfileUpdates1767484800000] },
           messaging: {
             produces: [topics.profileChanged],
             consumes: [topics.identityResolved, topics.identityGraph, topics.segmentMembership],

@@ -47,7 +47,7 @@ type FragmentTuple = [string, string, JsonObject, number, number];
 /** An event as aggregated: _id, timestamp (epoch ms), event type, dataset, payload (JSON text). */
 type EventTuple = [string, number, string | null, string, string];
 
-/** One profile's state as the recompute statement reads it; fragments and identities are null when not merged again. */
+/** One profile's state as the recompute statement reads it. */
 interface StateRow {
   id: string;
   materialized: boolean;
@@ -55,8 +55,8 @@ interface StateRow {
   identities: ProfileIdentityValue[];
   flags: string[];
   event_count: number;
-  fragments: FragmentTuple[] | null;
-  identity_rows: [string, string, boolean][] | null;
+  fragments: FragmentTuple[];
+  identity_rows: [string, string, boolean][];
   counted: number | null;
   recent: EventTuple[] | null;
 }
@@ -122,39 +122,47 @@ export class Materializer implements OnModuleInit, OnModuleDestroy {
    * Recomputes the merged profiles of `profileIds` inside the caller's transaction, writes the ones that changed
    * (a new version each) and returns their change-feed messages; profiles left with no data are deleted.
    *
-   * Two statements whatever the number of profiles: one reads each profile's materialized row with its fragments,
-   * identities (and events, as asked) aggregated per profile; one writes every changed row.
+   * Profiles that only gained events (`eventsOnly`) take one statement (see countNewEvents); the others two,
+   * whatever their number: one reads each profile's materialized row with its fragments, identities (and events, as
+   * asked) aggregated per profile; one writes every changed row.
    */
   async recompute(sql: Sql, profileIds: Iterable<string>, options: RecomputeOptions = {}): Promise<ProfileChanged[]> {
-    const ids = [...new Set(profileIds)];
+    let ids = [...new Set(profileIds)];
     if (!ids.length) return [];
     const policy = await this.policies.getDefault();
     const merge = attributeMergeOf(policy);
+    const messages: ProfileChanged[] = [];
+    const eventsOnly = options.recount ? undefined : options.eventsOnly;
+    if (eventsOnly?.size && options.newEvents) {
+      const counted = await this.countNewEvents(sql, ids.filter((id) => eventsOnly.has(id)), options.newEvents, policy.id);
+      messages.push(...counted);
+      // Profiles without a materialized row are merged in full below.
+      const done = new Set(counted.map((m) => m.profileId));
+      ids = ids.filter((id) => !done.has(id));
+      if (!ids.length) return messages;
+    }
     // A batch's touched profiles nearly all change, so their recent events are read along; other callers
     // (graph changes, re-materialization) read them only for the profiles that did change.
     const prefetchEvents = options.newEvents !== undefined;
     const since = new Date(Date.now() - RECENT_EVENTS_WINDOW_MS);
     const { rows } = await sql.query<StateRow>(
       `SELECT t.id, p.profile_id IS NOT NULL AS materialized, p.attributes, p.identities, p.flags, p.event_count,
-         CASE WHEN NOT t.events_only OR p.profile_id IS NULL THEN
-           (SELECT coalesce(json_agg(json_build_array(f.dataset_id, f.primary_identity, f.attributes,
-                floor(extract(epoch FROM f.ts) * 1000), floor(extract(epoch FROM f.received_at) * 1000))), '[]')
-            FROM fragments f WHERE f.profile_id = t.id) END AS fragments,
-         CASE WHEN NOT t.events_only OR p.profile_id IS NULL THEN
-           (SELECT coalesce(json_agg(json_build_array(s.namespace, s.id, s.is_primary)), '[]')
-            FROM identities s WHERE s.profile_id = t.id) END AS identity_rows,
-         CASE WHEN $3 THEN (SELECT count(*)::int FROM events c WHERE c.profile_id = t.id) END AS counted,
-         CASE WHEN $4 THEN
+         (SELECT coalesce(json_agg(json_build_array(f.dataset_id, f.primary_identity, f.attributes,
+              floor(extract(epoch FROM f.ts) * 1000), floor(extract(epoch FROM f.received_at) * 1000))), '[]')
+          FROM fragments f WHERE f.profile_id = t.id) AS fragments,
+         (SELECT coalesce(json_agg(json_build_array(s.namespace, s.id, s.is_primary)), '[]')
+          FROM identities s WHERE s.profile_id = t.id) AS identity_rows,
+         CASE WHEN $2 THEN (SELECT count(*)::int FROM events c WHERE c.profile_id = t.id) END AS counted,
+         CASE WHEN $3 THEN
            (SELECT coalesce(json_agg(json_build_array(e.id, floor(extract(epoch FROM e.ts) * 1000), e.event_type, e.dataset_id, e.payload::text)
                 ORDER BY e.ts DESC), '[]')
             FROM (SELECT id, ts, event_type, dataset_id, payload FROM events
-                  WHERE profile_id = t.id AND ts > $5 ORDER BY ts DESC LIMIT $6) e) END AS recent
-       FROM unnest($1::text[], $2::bool[]) WITH ORDINALITY AS t(id, events_only, n)
+                  WHERE profile_id = t.id AND ts > $4 ORDER BY ts DESC LIMIT $5) e) END AS recent
+       FROM unnest($1::text[]) WITH ORDINALITY AS t(id, n)
        LEFT JOIN LATERAL (SELECT * FROM profiles WHERE profile_id = t.id LIMIT 1) p ON true -- one key probe per profile
        ORDER BY t.n`,
       [
         ids,
-        ids.map((id) => !options.recount && (options.eventsOnly?.has(id) ?? false)),
         options.recount ?? false,
         prefetchEvents,
         since,
@@ -163,23 +171,14 @@ export class Materializer implements OnModuleInit, OnModuleDestroy {
     );
 
     const upserts: Change[] = [];
-    const counters: Change[] = [];
     const deletions: string[] = [];
     for (const row of rows) {
       const id = row.id;
       const before = row.materialized ? row : undefined;
       const newEvents = options.newEvents?.get(id) ?? 0;
       const eventCount = options.recount ? (row.counted ?? 0) : (before?.event_count ?? 0) + newEvents;
-      if (before && row.fragments === null) {
-        // Only events were added: the attributes and identities stay as materialized.
-        if (newEvents === 0) continue;
-        const flags = guardrailFlags(before.identities.length, eventCount, this.limits);
-        const profile: MergedProfile = { attributes: before.attributes, identities: before.identities, flags, eventCount };
-        counters.push({ id, profile, paths: flags.join() === before.flags.join() ? ['events'] : ['events', 'flags'], recent: row.recent });
-        continue;
-      }
-      const fragments = (row.fragments ?? []).map(fragmentFromTuple);
-      const identities = sortIdentities((row.identity_rows ?? []).map(([namespace, identity, primary]) => ({ namespace, id: identity, primary })));
+      const fragments = row.fragments.map(fragmentFromTuple);
+      const identities = sortIdentities(row.identity_rows.map(([namespace, identity, primary]) => ({ namespace, id: identity, primary })));
       if (!fragments.length && !identities.length && eventCount === 0) {
         if (before) deletions.push(id);
         continue;
@@ -198,29 +197,18 @@ export class Materializer implements OnModuleInit, OnModuleDestroy {
       if (paths.length) upserts.push({ id, profile, paths, recent: row.recent });
     }
 
-    const messages: ProfileChanged[] = [];
-    const changed = [...upserts, ...counters];
+    const changed = upserts;
     if (changed.length) {
-      // Counters only change the event count (and flags): their attributes are not rewritten.
       const { rows: written } = await sql.query<{ profile_id: string; version: string; updated_at: Date }>(
-        // Rows travel as JSON documents (one native serialization instead of escaping arrays of JSON text).
-        `WITH counted AS (
-           UPDATE profiles AS p SET version = nextval('profile_version_seq'), event_count = t.event_count, flags = t.flags, updated_at = now()
-           FROM json_to_recordset($1::json) AS t(id text, event_count int, flags text[])
-           WHERE p.profile_id = t.id
-           RETURNING p.profile_id, p.version, p.updated_at
-         ), merged AS (
-           INSERT INTO profiles AS p (profile_id, version, merge_policy_id, attributes, identities, flags, event_count, updated_at)
-           SELECT t.id, nextval('profile_version_seq'), $3::uuid, t.attributes, t.identities, t.flags, t.event_count, now()
-           FROM json_to_recordset($2::json) AS t(id text, attributes jsonb, identities jsonb, flags text[], event_count int)
-           ON CONFLICT (profile_id) DO UPDATE SET version = EXCLUDED.version, merge_policy_id = EXCLUDED.merge_policy_id,
-             attributes = EXCLUDED.attributes, identities = EXCLUDED.identities, flags = EXCLUDED.flags,
-             event_count = EXCLUDED.event_count, updated_at = EXCLUDED.updated_at
-           RETURNING p.profile_id, p.version, p.updated_at
-         )
-         SELECT * FROM counted UNION ALL SELECT * FROM merged`,
+        // Rows travel as one JSON document (one native serialization instead of escaping arrays of JSON text).
+        `INSERT INTO profiles AS p (profile_id, version, merge_policy_id, attributes, identities, flags, event_count, updated_at)
+         SELECT t.id, nextval('profile_version_seq'), $2::uuid, t.attributes, t.identities, t.flags, t.event_count, now()
+         FROM json_to_recordset($1::json) AS t(id text, attributes jsonb, identities jsonb, flags text[], event_count int)
+         ON CONFLICT (profile_id) DO UPDATE SET version = EXCLUDED.version, merge_policy_id = EXCLUDED.merge_policy_id,
+           attributes = EXCLUDED.attributes, identities = EXCLUDED.identities, flags = EXCLUDED.flags,
+           event_count = EXCLUDED.event_count, updated_at = EXCLUDED.updated_at
+         RETURNING p.profile_id, p.version, p.updated_at`,
         [
-          JSON.stringify(counters.map((c) => ({ id: c.id, event_count: c.profile.eventCount, flags: c.profile.flags }))),
           JSON.stringify(
             upserts.map((u) => ({
               id: u.id,
@@ -253,6 +241,65 @@ export class Materializer implements OnModuleInit, OnModuleDestroy {
     }
     if (deletions.length) messages.push(...(await this.deleteProfiles(sql, deletions, policy.id)));
     return messages;
+  }
+
+  /**
+   * Profiles that only gained events (`newEvents` of them each): one statement raises their event count, flags and
+   * version and returns what their change-feed messages carry, recent events included (this transaction's events
+   * are visible to it). Attributes and identities stay as materialized: they are neither read beforehand nor merged
+   * again, and the attributes go to the message as the JSON text Postgres renders. The count is raised in place, so
+   * it stays right whatever else writes the row. Profiles without a materialized row get no message here.
+   */
+  private async countNewEvents(sql: Sql, profileIds: string[], newEvents: ReadonlyMap<string, number>, mergePolicyId: string): Promise<ProfileChanged[]> {
+    if (!profileIds.length) return [];
+    const { rows } = await sql.query<{
+      profile_id: string;
+      version: string;
+      updated_at: Date;
+      attributes: string;
+      identities: ProfileIdentityValue[];
+      flags: string[];
+      event_count: number;
+      recent: EventTuple[];
+    }>(
+      `WITH t AS (SELECT * FROM json_to_recordset($1::json) AS t(id text, n int)),
+       u AS (
+         UPDATE profiles AS p SET version = nextval('profile_version_seq'), event_count = p.event_count + t.n,
+           flags = array_remove(ARRAY[CASE WHEN jsonb_array_length(p.identities) > $2 THEN 'tooManyIdentities' END,
+                                      CASE WHEN p.event_count + t.n > $3 THEN 'tooManyEvents' END], NULL),
+           updated_at = now()
+         FROM t WHERE p.profile_id = t.id
+         RETURNING p.profile_id, p.version, p.updated_at, p.attributes, p.identities, p.flags, p.event_count
+       )
+       SELECT u.profile_id, u.version, u.updated_at, u.attributes::text AS attributes, u.identities, u.flags, u.event_count,
+         (SELECT coalesce(json_agg(json_build_array(e.id, floor(extract(epoch FROM e.ts) * 1000), e.event_type, e.dataset_id, e.payload::text)
+              ORDER BY e.ts DESC), '[]')
+          FROM (SELECT id, ts, event_type, dataset_id, payload FROM events
+                WHERE profile_id = u.profile_id AND ts > $4 ORDER BY ts DESC LIMIT $5) e) AS recent
+       FROM u`,
+      [
+        JSON.stringify(profileIds.map((id) => ({ id, n: newEvents.get(id) ?? 0 }))),
+        this.limits.maxIdentities,
+        this.limits.maxEvents,
+        new Date(Date.now() - RECENT_EVENTS_WINDOW_MS),
+        this.config.CHANGE_FEED_MAX_EVENTS,
+      ],
+    );
+    return rows.map((r) => {
+      const before = guardrailFlags(r.identities.length, r.event_count - (newEvents.get(r.profile_id) ?? 0), this.limits);
+      return {
+        profileId: r.profile_id,
+        version: Number(r.version),
+        deleted: false,
+        changedPaths: before.join() === r.flags.join() ? ['events'] : ['events', 'flags'],
+        attributes: r.attributes,
+        identities: r.identities,
+        events: r.recent.map(eventFromTuple),
+        flags: r.flags,
+        mergePolicyId,
+        updatedAt: r.updated_at.getTime(),
+      };
+    });
   }
 
   /** Removes materialized profiles and returns their deletion messages (deleted=true, a new version each). */
