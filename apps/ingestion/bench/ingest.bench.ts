@@ -151,6 +151,11 @@ async function main(): Promise<void> {
     if (KAFKA_EVENTS) {
       // Kafka inlet: an outside producer fills weft.inbound.v1, then a service with the inlet on drains it.
       await service.stop();
+      // On a new broker nothing has created the inbound topic yet (the service only does so with the inlet on).
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: topics.inbound.name, numPartitions: topics.inbound.partitions }] });
+      await admin.disconnect();
       const producer = new ExternalProducer({ brokers: infra.kafkaBrokers, registryUrl: infra.schemaRegistryUrl, schemaId: created.avro.schemaId, topic: topics.inbound.name });
       await producer.connect();
       const chunk = 1_000;
