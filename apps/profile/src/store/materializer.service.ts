@@ -200,10 +200,12 @@ export class Materializer implements OnModuleInit, OnModuleDestroy {
     const changed = upserts;
     if (changed.length) {
       const { rows: written } = await sql.query<{ profile_id: string; version: string; updated_at: Date }>(
-        // Rows travel as one JSON document (one native serialization instead of escaping arrays of JSON text).
+        // Rows travel as one JSON document (one native serialization instead of escaping arrays of JSON text);
+        // nested documents are taken as text and cast, which is far cheaper than json_to_recordset's own jsonb
+        // conversion.
         `INSERT INTO profiles AS p (profile_id, version, merge_policy_id, attributes, identities, flags, event_count, updated_at)
-         SELECT t.id, nextval('profile_version_seq'), $2::uuid, t.attributes, t.identities, t.flags, t.event_count, now()
-         FROM json_to_recordset($1::json) AS t(id text, attributes jsonb, identities jsonb, flags text[], event_count int)
+         SELECT t.id, nextval('profile_version_seq'), $2::uuid, t.attributes::jsonb, t.identities::jsonb, t.flags, t.event_count, now()
+         FROM json_to_recordset($1::json) AS t(id text, attributes text, identities text, flags text[], event_count int)
          ON CONFLICT (profile_id) DO UPDATE SET version = EXCLUDED.version, merge_policy_id = EXCLUDED.merge_policy_id,
            attributes = EXCLUDED.attributes, identities = EXCLUDED.identities, flags = EXCLUDED.flags,
            event_count = EXCLUDED.event_count, updated_at = EXCLUDED.updated_at
