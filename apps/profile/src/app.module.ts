@@ -41,6 +41,9 @@ export class AppModule {
           messaging: {
             produces: [topics.profileChanged],
             consumes: [topics.identityResolved, topics.identityGraph, topics.segmentMembership],
+            // Partitions are applied side by side, as by several instances: while one batch waits for Postgres,
+            // another is decoded, merged and published (see ProfileStore for what keeps them consistent).
+            partitionsConsumedConcurrently: 3,
           },
         }),
       ],

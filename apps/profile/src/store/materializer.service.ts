@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
-import { MessagingClient } from '@weft/messaging';
+import { MessageError, MessagingClient } from '@weft/messaging';
 import { CONFIG } from '@weft/platform';
 import { topics, type ProfileChanged, type ProfileEvent } from '@weft/xdm';
 import type { ProfileConfig } from '../config';
@@ -51,6 +51,7 @@ type EventTuple = [string, number, string | null, string, string];
 interface StateRow {
   id: string;
   materialized: boolean;
+  version: string | null;
   attributes: JsonObject;
   identities: ProfileIdentityValue[];
   flags: string[];
@@ -63,9 +64,23 @@ interface StateRow {
 
 interface Change {
   id: string;
+  /** Version of the materialized row the change was computed from (null: there was none). */
+  basedOn: string | null;
   profile: MergedProfile;
   paths: string[];
   recent: EventTuple[] | null;
+}
+
+/**
+ * Another transaction changed (or created) a materialized profile between this transaction's read and its write,
+ * e.g. a batch of another partition writing the same profile through a redirect. The transaction is rolled back and
+ * applied again: what it reads then includes the other one's data.
+ */
+export class ProfileWriteConflict extends MessageError {
+  constructor(readonly profileIds: string[]) {
+    super('profile_write_conflict', `profiles changed by another transaction meanwhile: ${profileIds.slice(0, 5).join(', ')}`, true);
+    this.name = 'ProfileWriteConflict';
+  }
 }
 
 export function fragmentFromRow(row: Omit<FragmentRow, 'profile_id'>): Fragment {
@@ -146,7 +161,7 @@ export class Materializer implements OnModuleInit, OnModuleDestroy {
     const prefetchEvents = options.newEvents !== undefined;
     const since = new Date(Date.now() - RECENT_EVENTS_WINDOW_MS);
     const { rows } = await sql.query<StateRow>(
-      `SELECT t.id, p.profile_id IS NOT NULL AS materialized, p.attributes, p.identities, p.flags, p.event_count,
+      `SELECT t.id, p.profile_id IS NOT NULL AS materialized, p.version, p.attributes, p.identities, p.flags, p.event_count,
          (SELECT coalesce(json_agg(json_build_array(f.dataset_id, f.primary_identity, f.attributes,
               floor(extract(epoch FROM f.ts) * 1000), floor(extract(epoch FROM f.received_at) * 1000))), '[]')
           FROM fragments f WHERE f.profile_id = t.id) AS fragments,
@@ -194,7 +209,7 @@ export class Materializer implements OnModuleInit, OnModuleDestroy {
         profile,
         newEvents,
       );
-      if (paths.length) upserts.push({ id, profile, paths, recent: row.recent });
+      if (paths.length) upserts.push({ id, profile, paths, recent: row.recent, basedOn: before ? row.version : null });
     }
 
     const changed = upserts;
@@ -202,14 +217,23 @@ export class Materializer implements OnModuleInit, OnModuleDestroy {
       const { rows: written } = await sql.query<{ profile_id: string; version: string; updated_at: Date }>(
         // Rows travel as one JSON document (one native serialization instead of escaping arrays of JSON text);
         // nested documents are taken as text and cast, which is far cheaper than json_to_recordset's own jsonb
-        // conversion.
-        `INSERT INTO profiles AS p (profile_id, version, merge_policy_id, attributes, identities, flags, event_count, updated_at)
-         SELECT t.id, nextval('profile_version_seq'), $2::uuid, t.attributes::jsonb, t.identities::jsonb, t.flags, t.event_count, now()
-         FROM json_to_recordset($1::json) AS t(id text, attributes text, identities text, flags text[], event_count int)
-         ON CONFLICT (profile_id) DO UPDATE SET version = EXCLUDED.version, merge_policy_id = EXCLUDED.merge_policy_id,
-           attributes = EXCLUDED.attributes, identities = EXCLUDED.identities, flags = EXCLUDED.flags,
-           event_count = EXCLUDED.event_count, updated_at = EXCLUDED.updated_at
-         RETURNING p.profile_id, p.version, p.updated_at`,
+        // conversion. A row is written only if it is still the one read (same version, or still absent): a
+        // transaction that changed it meanwhile makes this one a conflict (see ProfileWriteConflict).
+        `WITH t AS (
+           SELECT * FROM json_to_recordset($1::json) AS t(id text, attributes text, identities text, flags text[], event_count int, based_on bigint)
+         ), updated AS (
+           UPDATE profiles AS p SET version = nextval('profile_version_seq'), merge_policy_id = $2::uuid, attributes = t.attributes::jsonb,
+             identities = t.identities::jsonb, flags = t.flags, event_count = t.event_count, updated_at = now()
+           FROM t WHERE t.based_on IS NOT NULL AND p.profile_id = t.id AND p.version = t.based_on
+           RETURNING p.profile_id, p.version, p.updated_at
+         ), inserted AS (
+           INSERT INTO profiles AS p (profile_id, version, merge_policy_id, attributes, identities, flags, event_count, updated_at)
+           SELECT t.id, nextval('profile_version_seq'), $2::uuid, t.attributes::jsonb, t.identities::jsonb, t.flags, t.event_count, now()
+           FROM t WHERE t.based_on IS NULL
+           ON CONFLICT (profile_id) DO NOTHING
+           RETURNING p.profile_id, p.version, p.updated_at
+         )
+         SELECT * FROM updated UNION ALL SELECT * FROM inserted`,
         [
           JSON.stringify(
             upserts.map((u) => ({
@@ -218,11 +242,16 @@ export class Materializer implements OnModuleInit, OnModuleDestroy {
               identities: u.profile.identities,
               flags: u.profile.flags,
               event_count: u.profile.eventCount,
+              based_on: u.basedOn,
             })),
           ),
           policy.id,
         ],
       );
+      if (written.length !== changed.length) {
+        const done = new Set(written.map((r) => r.profile_id));
+        throw new ProfileWriteConflict(changed.filter((u) => !done.has(u.id)).map((u) => u.id));
+      }
       const versionOf = new Map(written.map((r) => [r.profile_id, r]));
       const events = prefetchEvents ? null : await this.recentEvents(sql, changed.map((u) => u.id));
       for (const u of changed) {

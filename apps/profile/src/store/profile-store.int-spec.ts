@@ -188,4 +188,20 @@ describe(ProfileStore.name, () => {
     await expectEventually(() => expect(feed.of(marker)).toHaveLength(1));
     expect(feed.of(a).filter((m) => m.changedPaths.includes('b'))).toHaveLength(1);
   });
+
+  it('keeps every fragment when batches of two partitions write the same profile side by side', async () => {
+    const store = sut.app.get(ProfileStore);
+    const shared = pid('shared');
+    await store.applyResolved([record(shared).identity('Email', email('shared')).dataset('crm').document({ crm: { v: 0 } }).build()]);
+    // Each round: two batches (as from two partitions, one reaching the profile through a redirect) at once.
+    for (let round = 1; round <= 5; round++) {
+      await Promise.all(
+        ['crm', 'web'].map((dataset) =>
+          store.applyResolved([record(shared).identity(`${dataset}Id`, `${dataset}-${run}`).dataset(dataset).document({ [dataset]: { v: round } }).build()]),
+        ),
+      );
+      const profile = (await sut.lookup('Email', email('shared'))).body;
+      expect(profile.attributes).toMatchObject({ crm: { v: round }, web: { v: round } });
+    }
+  });
 });

@@ -6,7 +6,7 @@ import type { ProfileConfig } from '../config';
 import { ProfileDb, PROFILE_MOVE_LOCK, type Sql } from '../database/profile-db';
 import { applyChange, stableStringify, type Fragment, type JsonObject } from '../merge';
 import { EventPartitions } from './event-partitions';
-import { Materializer } from './materializer.service';
+import { Materializer, ProfileWriteConflict } from './materializer.service';
 import {
   emptyBatch,
   foldResolvedBatch,
@@ -16,6 +16,9 @@ import {
   type FragmentChange,
   type ResolvedBatch,
 } from './resolved-batch';
+
+/** Times a batch is applied when its profiles keep being written by other transactions; then the consumer retries it. */
+const MAX_CONFLICT_ATTEMPTS = 3;
 
 /** What writing one (part of a) batch touched. */
 interface Written {
@@ -44,10 +47,13 @@ interface Stored {
  *
  * A batch is one transaction of a fixed number of statements whatever its size: BEGIN with the shared move lock,
  * one read of what is stored under the batch's keys (redirects, fragments, identities), one write of fragments,
- * identities and events, two for the recompute (read, write), then COMMIT after the publish. The shared move lock
- * is the only lock taken explicitly: graph changes and privacy deletions take it exclusively, so no data moves
- * between profile ids under a batch; rows are otherwise locked by the upserts themselves, and one partition's
- * batches (keyed by profile id) never run side by side.
+ * identities and events, one statement for the profiles that only gained events, two for the others (read, write),
+ * then COMMIT after the publish. The shared move lock is the only lock taken explicitly: graph changes and privacy
+ * deletions take it exclusively, so no data moves between profile ids under a batch; rows are otherwise locked by
+ * the writes themselves. One partition's batches never run side by side, but batches of different partitions do
+ * (as they would in different instances), and a redirect can make two of them write one profile: event counts are
+ * raised in place, and a merged profile is written only if it is still the version that was read, otherwise the
+ * batch is applied again (ProfileWriteConflict).
  *
  * With PROFILE_WRITE_PARALLELISM > 1 the batch is split by profile id into parts written side by side, each in a
  * transaction of its own, while the coordinating transaction holds the lock; the parts commit together after the
@@ -72,7 +78,19 @@ export class ProfileStore {
     await this.partitions.ensure(this.db, envelopes.filter((e) => e.kind === 'event').map((e) => e.timestamp));
     const folded = foldResolvedBatch(envelopes, (id) => id);
     const profileIds = [...new Set(envelopes.map((e) => e.profileId))];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.applyFolded(folded, profileIds);
+      } catch (err) {
+        // A batch of another partition wrote one of these profiles meanwhile (through a redirect), or the two
+        // deadlocked: applied again, the batch reads what the other one committed.
+        const deadlock = (err as { code?: unknown }).code === '40P01';
+        if (attempt >= MAX_CONFLICT_ATTEMPTS || !(err instanceof ProfileWriteConflict || deadlock)) throw err;
+      }
+    }
+  }
 
+  private async applyFolded(folded: ResolvedBatch, profileIds: string[]): Promise<void> {
     await this.db.transaction(
       async (coordinator) => {
         if (this.parallelism > 1) {
