@@ -9,6 +9,7 @@ import { SegmentJobsService } from './batch/segment-jobs.service';
 import { Clock, SystemClock } from './clock/clock';
 import { catalogTopics, SEGMENTATION_TOPICS, type SegmentationTopics } from './common/topics';
 import { segmentationConfigSchema } from './config';
+import { SegmentationDb } from './database/segmentation-db';
 import { MembershipsController } from './memberships/memberships.controller';
 import { MembershipsRepository } from './memberships/memberships.repository';
 import { MembershipsService } from './memberships/memberships.service';
@@ -69,6 +70,7 @@ export function createAppModule(options: SegmentationModuleOptions = {}): Type<u
       profileChangedController(topics.profileChanged.name),
     ],
     providers: [
+      SegmentationDb,
       SegmentsService,
       SegmentPreviewService,
       ProfileSnapshotsRepository,

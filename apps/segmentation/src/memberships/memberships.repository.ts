@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
 import type { MembershipStatus } from '@weft/xdm';
-import { quotedSchema } from '../common/schema-name';
+import { SegmentationDb } from '../database/segmentation-db';
 import type { MembershipChange, StoredMembership } from '../evaluation/membership-diff';
 
 interface MembershipRow {
@@ -39,16 +37,16 @@ const VIEW = `"profile_id" AS "profileId", "segment_id" AS "segmentId", "status"
 /** Membership rows keyed (profile id, segment id), with a version that grows with every status change. */
 @Injectable()
 export class MembershipsRepository {
-  private readonly table: string;
-
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
-    this.table = `${quotedSchema(dataSource)}."memberships"`;
-  }
+  constructor(private readonly db: SegmentationDb) {}
 
   async forProfiles(profileIds: readonly string[]): Promise<StoredMembership[]> {
     if (!profileIds.length) return [];
-    const rows = await this.dataSource.query<MembershipRow[]>(
-      `SELECT ${STORED} FROM ${this.table} WHERE "profile_id" = ANY($1::text[])`,
+    // One primary-key probe per profile: `= ANY(…)` over a table without statistics is planned as a whole-table scan.
+    // OFFSET 0 keeps the subquery from being flattened into a join the planner could hash.
+    const rows = await this.db.prepared<MembershipRow>(
+      'memberships.forProfiles',
+      `SELECT m.* FROM unnest($1::text[]) AS k("id")
+       CROSS JOIN LATERAL (SELECT ${STORED} FROM "memberships" WHERE "profile_id" = k."id" OFFSET 0) m`,
       [profileIds],
     );
     return rows.map(toStored);
@@ -61,8 +59,8 @@ export class MembershipsRepository {
     const params: string[] = [];
     if (after !== null) conditions.push(`"profile_id" > $${params.push(after)}`);
     if (upTo !== null) conditions.push(`"profile_id" <= $${params.push(upTo)}`);
-    const rows = await this.dataSource.query<MembershipRow[]>(
-      `SELECT ${STORED} FROM ${this.table}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`,
+    const rows = await this.db.query<MembershipRow>(
+      `SELECT ${STORED} FROM "memberships"${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`,
       params,
     );
     return rows.map(toStored);
@@ -71,33 +69,28 @@ export class MembershipsRepository {
   /** Writes changes in one multi-row upsert; a row only moves forward in version (idempotent under replays). */
   async save(changes: readonly MembershipChange[]): Promise<void> {
     if (!changes.length) return;
-    await this.dataSource.query(
-      `INSERT INTO ${this.table} AS t ("profile_id", "segment_id", "status", "version", "last_qualification_time",
+    // Rows travel as one JSON document: serialized natively, where text arrays are escaped element by element.
+    const rows = changes.map((c) => ({ p: c.profileId, s: c.segmentId, st: c.status, v: c.version, t: c.lastQualificationTime, pv: c.profileVersion }));
+    await this.db.prepared(
+      'memberships.save',
+      `INSERT INTO "memberships" AS t ("profile_id", "segment_id", "status", "version", "last_qualification_time",
          "profile_version", "updated_at")
-       SELECT u.profile_id, u.segment_id, u.status, u.version, to_timestamp(u.lqt / 1000.0), u.profile_version, now()
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::float8[], $6::bigint[])
-         AS u(profile_id, segment_id, status, version, lqt, profile_version)
+       SELECT u.p, u.s, u.st, u.v, to_timestamp(u.t / 1000.0), u.pv, now()
+       FROM json_to_recordset($1::json) AS u(p text, s text, st text, v int, t float8, pv bigint)
        ON CONFLICT ("profile_id", "segment_id") DO UPDATE SET
          "status" = excluded."status", "version" = excluded."version",
          "last_qualification_time" = excluded."last_qualification_time",
          "profile_version" = excluded."profile_version", "updated_at" = now()
        WHERE t."version" < excluded."version"`,
-      [
-        changes.map((c) => c.profileId),
-        changes.map((c) => c.segmentId),
-        changes.map((c) => c.status),
-        changes.map((c) => c.version),
-        changes.map((c) => c.lastQualificationTime),
-        changes.map((c) => c.profileVersion),
-      ],
+      [JSON.stringify(rows)],
     );
   }
 
   /** Profiles realized in any of `segmentIds`, after `after` in id order (keyset pagination). */
   async realizedProfiles(segmentIds: readonly string[], after: string | null, limit: number): Promise<string[]> {
     if (!segmentIds.length) return [];
-    const rows = await this.dataSource.query<{ profile_id: string }[]>(
-      `SELECT DISTINCT "profile_id" FROM ${this.table}
+    const rows = await this.db.query<{ profile_id: string }>(
+      `SELECT DISTINCT "profile_id" FROM "memberships"
        WHERE "status" = 'realized' AND "segment_id" = ANY($1::text[]) AND "profile_id" > $2
        ORDER BY "profile_id" LIMIT $3`,
       [segmentIds, after ?? '', limit],
@@ -112,15 +105,15 @@ export class MembershipsRepository {
     if (filter.segmentId !== undefined) conditions.push(`"segment_id" = $${params.push(filter.segmentId)}`);
     if (filter.status !== undefined) conditions.push(`"status" = $${params.push(filter.status)}`);
     if (after !== null) conditions.push(`"profile_id" > $${params.push(after)}`);
-    return this.dataSource.query<MembershipView[]>(
-      `SELECT ${VIEW} FROM ${this.table} WHERE ${conditions.join(' AND ')} ORDER BY "profile_id", "segment_id" LIMIT $1`,
+    return this.db.query<MembershipView>(
+      `SELECT ${VIEW} FROM "memberships" WHERE ${conditions.join(' AND ')} ORDER BY "profile_id", "segment_id" LIMIT $1`,
       params,
     );
   }
 
   async countRealized(segmentId: string): Promise<number> {
-    const [row] = await this.dataSource.query<{ n: string }[]>(
-      `SELECT count(*) AS n FROM ${this.table} WHERE "segment_id" = $1 AND "status" = 'realized'`,
+    const [row] = await this.db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM "memberships" WHERE "segment_id" = $1 AND "status" = 'realized'`,
       [segmentId],
     );
     return Number(row?.n ?? 0);

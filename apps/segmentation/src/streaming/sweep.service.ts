@@ -39,8 +39,10 @@ export class SweepService implements OnApplicationBootstrap, OnModuleDestroy {
     this.scheduler.addInterval(SWEEP, timer);
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     if (this.scheduler.doesExist('interval', SWEEP)) this.scheduler.deleteInterval(SWEEP);
+    // A pass in progress finishes while the database is still open.
+    await this.running?.catch(() => undefined);
   }
 
   /** One pass; a call while a pass runs joins it. */
