@@ -44,6 +44,8 @@ export class AppModule {
             // Partitions are applied side by side, as by several instances: while one batch waits for Postgres,
             // another is decoded, merged and published (see ProfileStore for what keeps them consistent).
             partitionsConsumedConcurrently: 3,
+            // A batch's fixed costs (BEGIN, COMMIT's flush, the publish round trip) spread over more documents.
+            maxBatchSize: 2_500,
           },
         }),
       ],
