@@ -100,7 +100,7 @@ describe('patched kafkajs protocol code', () => {
   });
 
   it('encodes records that decode to the same key, value, headers and deltas', () => {
-    const cases = [
+    const cases: { key: Buffer | string | null; value: Buffer | string | null; headers?: Record<string, string | Buffer> }[] = [
       { key: Buffer.from('ECID:42'), value: randomBytes(900), headers: { 'weft-dataset-id': 'web', trace: Buffer.from([0, 255]) } },
       { key: 'string key', value: 'x'.repeat(5_000), headers: {} },
       { key: null, value: null },

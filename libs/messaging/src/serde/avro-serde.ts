@@ -26,34 +26,45 @@ export function writeWire(schemaId: number, body: Buffer): Buffer {
 
 /** Encodes values of one Avro type with the id the registry gave its schema. */
 export class AvroEncoder<T> {
-  private readonly header: Buffer;
+  /** Header then body are written here, and copied out once per value. */
+  private scratch: Buffer;
 
   constructor(
     readonly schemaId: number,
     readonly type: Type,
   ) {
-    this.header = Buffer.alloc(HEADER_LENGTH);
-    this.header.writeUInt32BE(schemaId, 1);
+    this.scratch = AvroEncoder.withHeader(schemaId, 64 * 1024);
+  }
+
+  private static withHeader(schemaId: number, size: number): Buffer {
+    const buffer = Buffer.allocUnsafe(size);
+    buffer[0] = MAGIC_BYTE;
+    buffer.writeUInt32BE(schemaId, 1);
+    return buffer;
   }
 
   encode(value: T): Buffer {
-    const body = this.type.toBuffer(value);
-    return Buffer.concat([this.header, body], HEADER_LENGTH + body.length);
+    let end = this.type.encode(value, this.scratch, HEADER_LENGTH);
+    if (end < 0) {
+      // avsc reports how many bytes were missing as a negative end.
+      this.scratch = AvroEncoder.withHeader(this.schemaId, 2 * (this.scratch.length - end));
+      end = this.type.encode(value, this.scratch, HEADER_LENGTH);
+    }
+    return Buffer.from(this.scratch.subarray(0, end));
   }
 }
 
+type Decode = (buffer: Buffer) => unknown;
+
 /**
  * Avro serde in Confluent wire format. Writer schemas are fetched from the registry by id once and cached with
- * their parsed types; when a reader type is given, the writer→reader resolver is cached too.
+ * their parsed types. Each (writer schema, reader type) pair gets one cached decoder: the reader type itself when
+ * both have the same canonical form (the common case, no resolution needed), else avsc's writer→reader resolver.
  */
 export class AvroSerde {
   private readonly writerTypes = new Map<number, Promise<Type>>();
-  /** Types and resolvers already fetched, for the synchronous fast path. */
-  private readonly readyWriters = new Map<number, Type>();
-  private readonly readyResolvers = new Map<string, ReturnType<Type['createResolver']>>();
-  private readonly resolvers = new Map<string, Promise<Type | ReturnType<Type['createResolver']>>>();
-  private readonly readerIds = new WeakMap<Type, number>();
-  private nextReaderId = 0;
+  /** Decoders ready for the synchronous fast path: by reader type (or none, for the writer's own shape), then schema id. */
+  private readonly decoders = new Map<Type | null, Map<number, Decode>>();
 
   constructor(private readonly registry: SchemaRegistryClient) {}
 
@@ -68,11 +79,7 @@ export class AvroSerde {
   async writerType(schemaId: number): Promise<Type> {
     let type = this.writerTypes.get(schemaId);
     if (!type) {
-      type = this.registry.getSchemaById(schemaId).then((text) => {
-        const parsed = Type.forSchema(JSON.parse(text) as Schema);
-        this.readyWriters.set(schemaId, parsed);
-        return parsed;
-      });
+      type = this.registry.getSchemaById(schemaId).then((text) => Type.forSchema(JSON.parse(text) as Schema));
       type.catch(() => this.writerTypes.delete(schemaId));
       this.writerTypes.set(schemaId, type);
     }
@@ -84,49 +91,45 @@ export class AvroSerde {
    * bytes that are not valid Avro for their schema raise a PermanentMessageError.
    */
   decode<T = unknown>(buffer: Buffer, readerType?: Type): T | Promise<T> {
-    const { schemaId, body } = readWireHeader(buffer);
-    const writer = this.readyWriters.get(schemaId);
-    if (writer) {
-      if (!readerType) return this.read<T>(schemaId, () => writer.fromBuffer(body));
-      const resolver = this.readyResolvers.get(`${schemaId}:${this.readerIds.get(readerType)}`);
-      if (resolver) return this.read<T>(schemaId, () => readerType.fromBuffer(body, resolver));
-    }
-    return this.decodeSlow<T>(schemaId, body, readerType);
+    const schemaId = readSchemaId(buffer);
+    const decode = this.decoders.get(readerType ?? null)?.get(schemaId);
+    if (decode) return decode(buffer) as T;
+    return this.decodeSlow<T>(schemaId, buffer, readerType ?? null);
   }
 
-  private async decodeSlow<T>(schemaId: number, body: Buffer, readerType?: Type): Promise<T> {
+  private async decodeSlow<T>(schemaId: number, buffer: Buffer, readerType: Type | null): Promise<T> {
     const writer = await this.writerType(schemaId);
-    if (!readerType) return this.read<T>(schemaId, () => writer.fromBuffer(body));
-    const resolver = (await this.resolver(schemaId, writer, readerType)) as ReturnType<Type['createResolver']>;
-    return this.read<T>(schemaId, () => readerType.fromBuffer(body, resolver));
+    let byId = this.decoders.get(readerType);
+    if (!byId) this.decoders.set(readerType, (byId = new Map()));
+    let decode = byId.get(schemaId);
+    if (!decode) {
+      decode = decoderFor(schemaId, writer, readerType);
+      byId.set(schemaId, decode);
+    }
+    return decode(buffer) as T;
   }
+}
 
-  private read<T>(schemaId: number, fn: () => unknown): T {
+function readSchemaId(buffer: Buffer): number {
+  if (buffer.length < HEADER_LENGTH || buffer[0] !== MAGIC_BYTE) readWireHeader(buffer);
+  return buffer.readUInt32BE(1);
+}
+
+function decoderFor(schemaId: number, writer: Type, reader: Type | null): Decode {
+  const type = reader ?? writer;
+  const resolver = reader && !reader.equals(writer) ? reader.createResolver(writer) : undefined;
+  const fail = (reason: string, cause?: unknown): never => {
+    throw new PermanentMessageError('avro_decode', `Avro body does not match schema id ${schemaId}: ${reason}`, { cause });
+  };
+  return (buffer) => {
+    let decoded: { value: unknown; offset: number };
     try {
-      return fn() as T;
+      decoded = type.decode(buffer, HEADER_LENGTH, resolver);
     } catch (cause) {
-      throw new PermanentMessageError(
-        'avro_decode',
-        `Avro body does not match schema id ${schemaId}: ${cause instanceof Error ? cause.message : String(cause)}`,
-        { cause },
-      );
+      return fail(cause instanceof Error ? cause.message : String(cause), cause);
     }
-  }
-
-  private resolver(schemaId: number, writer: Type, reader: Type) {
-    let readerId = this.readerIds.get(reader);
-    if (readerId === undefined) {
-      readerId = this.nextReaderId++;
-      this.readerIds.set(reader, readerId);
-    }
-    const key = `${schemaId}:${readerId}`;
-    let resolver = this.resolvers.get(key);
-    if (!resolver) {
-      const created = reader.createResolver(writer);
-      this.readyResolvers.set(key, created);
-      resolver = Promise.resolve(created);
-      this.resolvers.set(key, resolver);
-    }
-    return resolver;
-  }
+    if (decoded.offset < 0) return fail('truncated buffer');
+    if (decoded.offset !== buffer.length) return fail(`trailing data (${buffer.length - decoded.offset} bytes)`);
+    return decoded.value;
+  };
 }
