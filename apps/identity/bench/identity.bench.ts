@@ -4,6 +4,7 @@
 // acknowledged envelopes), links/s, where a batch's time goes (SQL round trips per statement, publish, consumer),
 // p99 lookup latency and graph sizes. Wall-clock figures depend on the load of the machine: compare runs made back
 // to back, and use the per-batch round trips and stage times to see why.
+import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { benchInfra, uniqueName, percentile } from '@weft/testing';
 import { MessagingClient, type ConsumedMessage, type TopicContract } from '@weft/messaging';
@@ -13,13 +14,14 @@ import { graphStoreDatabase } from '../test/graph-store.fixture';
 import { effectiveGraphConfig } from '../src/identity-rules/effective-config';
 import { DEFAULT_IDENTITY_RULES, STANDARD_NAMESPACES } from '../src/namespaces/standard-namespaces';
 import { toResolved } from '../src/graph/identity-resolver.service';
+import { INGEST_CONSUMPTION } from '../src/graph/ingest.consumer';
 import type { Resolution } from '../src/graph/postgres-graph-store';
 
 const PEOPLE = Number(process.env['BENCH_PEOPLE'] ?? 50_000);
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 200_000);
 const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 10_000);
 const LOOKUPS = 5_000;
-const BATCH = 1_000;
+const POPULATION_BATCH = 1_000;
 
 /** mulberry32: 32-bit integer arithmetic, so the sequence does not collapse into a short cycle as a float LCG does. */
 let seed = 42;
@@ -68,19 +70,35 @@ function measuredEvent(): { value: IngestEnvelope; kind: string } {
   return { value: envelope([crm(owner), gaid(owner)]), kind: 'merge' };
 }
 
-/** SQL statements by kind (verb and table), counted and timed from send to result, while `sql.on` is set. */
-const sql = { on: false, stats: new Map<string, { count: number; ms: number }>() };
+/**
+ * SQL statements by kind (verb and table), counted and timed from send to result, while `sql.on` is set, with the CPU
+ * time of the Postgres backend that ran them (from /proc, when Postgres runs on this machine).
+ */
+const sql = { on: false, stats: new Map<string, { count: number; ms: number; cpuMs: number }>() };
+function backendCpuMs(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
 function countStatements(): void {
   const query = Client.prototype.query as (...args: unknown[]) => unknown;
   Client.prototype.query = function (this: Client, ...args: unknown[]) {
     if (!sql.on) return query.apply(this, args);
     const text = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string }).text ?? '');
-    const kind = statementKind(text);
+    const name = typeof args[0] === 'string' ? undefined : (args[0] as { name?: string }).name;
+    const kind = name ? `prepared ${name.replace(/^identity_|_[0-9a-f]{12}$/g, '')}` : statementKind(text);
+    const pid = (this as unknown as { processID?: number }).processID;
+    const cpu0 = backendCpuMs(pid);
     const t0 = performance.now();
     const done = () => {
-      const s = sql.stats.get(kind) ?? { count: 0, ms: 0 };
+      const s = sql.stats.get(kind) ?? { count: 0, ms: 0, cpuMs: 0 };
       s.count++;
       s.ms += performance.now() - t0;
+      s.cpuMs += backendCpuMs(pid) - cpu0;
       sql.stats.set(kind, s);
     };
     // pg-pool's query passes a callback; a client's query without one returns a promise.
@@ -102,7 +120,7 @@ function countStatements(): void {
 function statementKind(text: string): string {
   const verb = /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase() ?? '?';
   const table = /(?:FROM|INTO|UPDATE|JOIN)\s+"[^"]+"\."(\w+)"/i.exec(text)?.[1];
-  const call = /(pg_advisory_xact_lock|set_config)/.exec(text)?.[1];
+  const call = /(pg_advisory_xact_lock|set_config|json_agg)/.exec(text)?.[1];
   return [verb, call ?? table].filter(Boolean).join(' ');
 }
 
@@ -122,9 +140,9 @@ async function main() {
     // Population: every person with CRM id, email and two cookies; every 10th also has a device graph of its own
     // (GAID + cookie) that the merge events later fold into the person.
     let t = performance.now();
-    for (let p0 = 0; p0 < PEOPLE; p0 += BATCH) {
+    for (let p0 = 0; p0 < PEOPLE; p0 += POPULATION_BATCH) {
       const records = [];
-      for (let p = p0; p < Math.min(PEOPLE, p0 + BATCH); p++) {
+      for (let p = p0; p < Math.min(PEOPLE, p0 + POPULATION_BATCH); p++) {
         records.push({ at: new Date(clock++), identities: [crm(p), email(p), ecid(p, 0), ecid(p, 1)] });
         if (p % 10 === 0) records.push({ at: new Date(clock++), identities: [gaid(p), ecid(p, 9)] });
       }
@@ -153,11 +171,13 @@ async function main() {
     let batches = 0;
     const stage = { resolve: 0, publish: 0, publishAlone: 0 };
     let measuredFrom = 0;
+    let cpu = process.cpuUsage();
     let done: () => void = () => undefined;
     const finished = new Promise<void>((resolve) => (done = resolve));
     const consumer = await messaging.topicConsumer(input, {
       groupId: uniqueName('bench.identity'),
-      maxBatchSize: BATCH,
+      // The service's own consumption settings.
+      ...INGEST_CONSUMPTION,
       handle: async (batch: ConsumedMessage<IngestEnvelope>[]) => {
         const measuring = measuredFrom > 0;
         const t0 = performance.now();
@@ -186,6 +206,7 @@ async function main() {
           measuredFrom = resolved;
           sql.on = true;
           t = performance.now();
+          cpu = process.cpuUsage();
           console.log(`measuring from ${resolved} events (process uptime ${process.uptime().toFixed(1)} s)`);
         }
         if (resolved >= EVENTS) done();
@@ -194,6 +215,7 @@ async function main() {
     await consumer.start();
     await finished;
     const ms = performance.now() - t;
+    const cpuUsed = process.cpuUsage(cpu);
     sql.on = false;
     console.log(`measured until process uptime ${process.uptime().toFixed(1)} s`);
     await consumer.stop();
@@ -211,11 +233,15 @@ async function main() {
     );
     const perBatch = (x: number) => (x / batches).toFixed(1);
     console.log(
-      `per batch of ${Math.round(measured / batches)} (${batches} batches): ${perBatch(stage.resolve)} ms resolving, ` +
-        `${perBatch(stage.publish)} ms publishing while times refresh (${perBatch(stage.publishAlone)} ms until the broker's ack), ${perBatch(ms - stage.resolve - stage.publish)} ms in the consumer (fetch, decode, commit)`,
+      `per batch of ${Math.round(measured / batches)} (${batches} batches, ${INGEST_CONSUMPTION.partitionsConsumedConcurrently} partitions at a time): ` +
+        `${perBatch(stage.resolve)} ms resolving, ${perBatch(stage.publish)} ms publishing while times refresh ` +
+        `(${perBatch(stage.publishAlone)} ms until the broker's ack); ${perBatch(ms)} ms of wall clock per batch`,
     );
+    console.log(`bench process CPU: ${(((cpuUsed.user + cpuUsed.system) / 1000) / ms * 100).toFixed(0)}% of one core, ${((cpuUsed.user + cpuUsed.system) / measured).toFixed(1)} µs per event`);
+    const pgCpuMs = [...sql.stats.values()].reduce((n, s) => n + s.cpuMs, 0);
+    console.log(`Postgres CPU in the statements: ${((pgCpuMs * 1000) / measured).toFixed(1)} µs per event`);
     for (const [kind, s] of [...sql.stats].sort((x, y) => y[1].ms - x[1].ms)) {
-      console.log(`  SQL ${kind}: ${perBatch(s.count)} per batch, ${(s.ms / s.count).toFixed(2)} ms each`);
+      console.log(`  SQL ${kind}: ${perBatch(s.count)} per batch, ${(s.ms / s.count).toFixed(2)} ms each, Postgres CPU ${perBatch(s.cpuMs)} ms per batch`);
     }
 
     const latencies: number[] = [];

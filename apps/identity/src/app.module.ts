@@ -7,7 +7,7 @@ import { GraphChangeOutbox } from './graph/graph-change-outbox';
 import { graphStoreProviders } from './graph/graph-store.provider';
 import { IdentityGraphsController } from './graph/identity-graphs.controller';
 import { IdentityResolverService } from './graph/identity-resolver.service';
-import { IngestConsumer } from './graph/ingest.consumer';
+import { INGEST_CONSUMPTION, IngestConsumer } from './graph/ingest.consumer';
 import { IdentityRulesController } from './identity-rules/identity-rules.controller';
 import { IdentityRulesEntity } from './identity-rules/identity-rules.entity';
 import { IdentityRulesService } from './identity-rules/identity-rules.service';
@@ -33,9 +33,7 @@ export function identityModules(name = 'identity'): DynamicModule['imports'] {
       messaging: {
         produces: [topics.identityResolved, topics.identityGraph],
         consumes: [topics.ingestAccepted],
-        // Partitions are resolved side by side: the graph store locks identities and graphs itself (see
-        // postgres-graph-store.ts), exactly as when several instances consume different partitions.
-        partitionsConsumedConcurrently: 3,
+        ...INGEST_CONSUMPTION,
       },
     }),
     TypeOrmModule.forFeature(entities),

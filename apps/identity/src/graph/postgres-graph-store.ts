@@ -81,6 +81,12 @@ export class GraphStoreError extends Error {
 }
 
 const MAX_ATTEMPTS = 10;
+/**
+ * Identities a linking transaction locks at most (it locks as many graphs at most again). Postgres keeps every lock of
+ * every session in one shared table (max_locks_per_transaction × max_connections slots, 6,400 by default); a larger
+ * batch of new identities is applied in several transactions, one after the other.
+ */
+const IDENTITY_LOCKS_PER_TRANSACTION = 1_000;
 const DEADLOCK = '40P01';
 
 interface Classified {
@@ -165,44 +171,43 @@ export class PostgresGraphStore {
       }
     });
 
-    // The links are read for every record at once with the identities rather than after them for the records found in
-    // one graph: a few pairs read for nothing (records with new identities) cost less than a second round trip.
-    const keys = uniqueIdentities([...linking.flatMap((c) => c.identities), ...lookups.map((l) => l.identity)]);
-    const [rows, links] = await Promise.all([this.readSightings(keys), this.readLinks(uniqueLinks(linking.flatMap((c) => c.pairs)))]);
+    // Every identity and pair of the batch is read, and its time refreshed where the batch saw it late enough, in one
+    // statement: a few pairs read for nothing (records with new identities) cost less than a second round trip.
+    const seen = new Map<string, { identity: Identity; at: number | null }>();
+    const seenPairs = new Map<string, { link: Link; at: number }>();
+    for (const c of linking) {
+      const at = c.record.at.getTime();
+      for (const identity of c.identities) raiseSeen(seen, identityKey(identity), identity, at);
+      for (const pair of c.pairs) {
+        const id = linkId(pair);
+        const known = seenPairs.get(id);
+        if (!known || known.at < at) seenPairs.set(id, { link: pair, at });
+      }
+    }
+    for (const { identity } of lookups) raiseSeen(seen, identityKey(identity), identity, null);
+    const { graphs: rows, links, missed } = await this.readAndRefresh([...seen.values()], [...seenPairs.values()]);
     for (const { index, identity } of lookups) {
-      const row = rows.get(identityKey(identity));
-      resolutions[index] = { profileId: row?.graphId ?? soloProfileId(identity), primary: identity };
+      const key = identityKey(identity);
+      resolutions[index] = { profileId: rows.has(key) ? (rows.get(key) ?? soloProfileId(identity)) : soloProfileId(identity), primary: identity };
     }
 
-    const identityRefresh = new Map<string, { identity: Identity; at: number }>();
-    const linkRefresh = new Map<string, { link: Link; at: number }>();
     const slow: Classified[] = [];
     for (const c of linking) {
       if (!this.isKnown(c, rows, links)) {
         slow.push(c);
         continue;
       }
-      const row = rows.get(identityKey(c.primary))!;
-      resolutions[c.index] = { profileId: row.graphId ?? soloProfileId(c.primary), primary: c.primary };
-      const at = c.record.at.getTime();
-      for (const identity of c.identities) {
-        const key = identityKey(identity);
-        if (this.isNewer(at, rows.get(key)!.lastSeen)) raise(identityRefresh, key, { identity, at });
-      }
-      for (const pair of c.pairs) {
-        const id = linkId(pair);
-        if (this.isNewer(at, links.get(id)!)) raise(linkRefresh, id, { link: pair, at });
-      }
+      resolutions[c.index] = { profileId: rows.get(identityKey(c.primary)) ?? soloProfileId(c.primary), primary: c.primary };
     }
 
-    if (slow.length) {
-      const graphIds = new Set(slow.flatMap((c) => c.identities.flatMap((i) => rows.get(identityKey(i))?.graphId ?? [])));
-      const applied = await this.inTransaction((client) => this.applySlow(client, slow, config, graphIds), KEY_LOOKUPS);
-      slow.forEach((c, i) => (resolutions[c.index] = { profileId: applied.profiles[i], primary: c.primary }));
-      changes = applied.changes;
+    for (const chunk of lockableChunks(slow)) {
+      const graphIds = new Set(chunk.flatMap((c) => c.identities.flatMap((i) => rows.get(identityKey(i)) ?? [])));
+      const applied = await this.inTransaction((client) => this.applySlow(client, chunk, config, graphIds), KEY_LOOKUPS);
+      chunk.forEach((c, i) => (resolutions[c.index] = { profileId: applied.profiles[i], primary: c.primary }));
+      changes += applied.changes;
     }
     const resolved = { resolutions, changes };
-    const refresh = this.refreshTimes([...identityRefresh.values()], [...linkRefresh.values()]);
+    const refresh = this.refreshTimes(missed.identities, missed.links);
     if (!options.whileRefreshing) {
       await refresh;
       return resolved;
@@ -214,14 +219,10 @@ export class PostgresGraphStore {
   }
 
   /** All identities of the record are known, in one graph (or alone, for a single one), and every pair is linked. */
-  private isKnown(c: Classified, rows: Map<string, Sighting>, links: Map<string, number>): boolean {
-    if (c.identities.length === 1) return rows.has(identityKey(c.identities[0]));
-    const graphId = rows.get(identityKey(c.identities[0]))?.graphId;
-    return (
-      !!graphId &&
-      c.identities.every((i) => rows.get(identityKey(i))?.graphId === graphId) &&
-      c.pairs.every((p) => links.has(linkId(p)))
-    );
+  private isKnown(c: Classified, graphs: Map<string, string | null>, links: Set<string>): boolean {
+    if (c.identities.length === 1) return graphs.has(identityKey(c.identities[0]));
+    const graphId = graphs.get(identityKey(c.identities[0]));
+    return !!graphId && c.identities.every((i) => graphs.get(identityKey(i)) === graphId) && c.pairs.every((p) => links.has(linkId(p)));
   }
 
   /**
@@ -518,10 +519,9 @@ export class PostgresGraphStore {
   }
 
   /**
-   * Time refreshes of the fast path: one statement updating both tables, rows in key order, times sent as epoch
-   * milliseconds (cheaper to encode than dates), in a transaction that keeps the planner on the primary-key indexes.
-   * It commits without waiting for the WAL flush: a database crash can lose the last refreshes, which leaves those
-   * times as approximate as IDENTITY_TIME_RESOLUTION_MS does anyway, and changes no graph.
+   * Time refreshes by key, for the rows readAndRefresh found changed by another transaction: one statement updating
+   * both tables, rows in key order, times sent as epoch milliseconds, in a transaction that keeps the planner on the
+   * primary-key indexes.
    */
   private async refreshTimes(identities: { identity: Identity; at: number }[], links: { link: Link; at: number }[]): Promise<void> {
     if (!identities.length && !links.length) return;
@@ -554,13 +554,8 @@ export class PostgresGraphStore {
             links.map((l) => l.at),
           ],
         }),
-      `${KEY_LOOKUPS}; SET LOCAL synchronous_commit = off`,
+      KEY_LOOKUPS,
     );
-  }
-
-  private isNewer(at: number, stored: number): boolean {
-    const gap = at - stored;
-    return gap > 0 && gap >= this.timeResolutionMs;
   }
 
   /** Name of a prepared statement of this store (one per schema: statements are prepared per connection). */
@@ -581,39 +576,99 @@ export class PostgresGraphStore {
   }
 
   /**
-   * The fast path's read: graph and last-seen time (epoch ms, cheaper to decode than a date) of each identity. A
-   * prepared statement: parsed once per connection, and its generic plan joins by the primary key whatever the size.
+   * The fast path's one statement: the graph of every identity (`graphs` holds known identities only, null when linked
+   * to nothing) and which pairs are linked, as of one snapshot; and, in the same statement, the refresh of the
+   * last-seen time of every identity and the time of every link the batch saw at least IDENTITY_TIME_RESOLUTION_MS
+   * after the stored time (`at` null: looked up, not seen). Seeing an identity or a pair again is true whatever else the
+   * record then changes, so the times of records that go on to the linking path are refreshed here too.
+   *
+   * Each row is found once, by primary key; the refresh updates the row version just read by its tuple id. A row that
+   * another transaction changed in between is not refreshed by that update (its tuple id is no longer current); such
+   * rows come back in `missed`, to be refreshed by key. Rows are visited in key order, so two of these statements cannot
+   * wait on each other's row locks in a cycle. A prepared statement: parsed once per connection, its generic plan
+   * probes the primary keys whatever the batch size. It commits like any statement, so no refresh is lost after the
+   * batch's offsets are committed.
    */
-  private async readSightings(identities: readonly Identity[]): Promise<Map<string, Sighting>> {
-    const found = new Map<string, Sighting>();
-    if (!identities.length) return found;
-    const { rows } = await this.pool.query<{ namespace: string; id: string; graph_id: string | null; last_seen: number }>({
-      name: this.statement('sightings'),
-      text: `SELECT i."namespace", i."id", i."graph_id", (extract(epoch FROM i."last_seen") * 1000)::float8 AS "last_seen"
-             FROM unnest($1::text[], $2::text[]) AS k("namespace", "id")
-             JOIN ${this.t('identities')} i ON i."namespace" = k."namespace" AND i."id" = k."id"`,
-      values: [identities.map((i) => i.namespace), identities.map((i) => i.id)],
-    });
-    for (const r of rows) found.set(identityKey(r), { graphId: r.graph_id, lastSeen: r.last_seen });
-    return found;
+  private async readAndRefresh(
+    identities: { identity: Identity; at: number | null }[],
+    pairs: { link: Link; at: number }[],
+  ): Promise<{ graphs: Map<string, string | null>; links: Set<string>; missed: { identities: { identity: Identity; at: number }[]; links: { link: Link; at: number }[] } }> {
+    identities.sort((x, y) => compareIdentities(x.identity, y.identity));
+    pairs.sort((x, y) => compareIdentities(x.link.a, y.link.a) || compareIdentities(x.link.b, y.link.b));
+    const epoch = (column: string) => `timestamptz 'epoch' + ${column} * interval '1 millisecond'`;
+    const { rows } = await this.withDeadlockRetry(() =>
+      this.pool.query<{ kind: 'i' | 'l' | 'ri' | 'rl'; n: number; graph_id: string | null; stale: boolean }>({
+        name: this.statement('read_and_refresh'),
+        text: `WITH "ki" AS (
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS k("namespace", "id", "at", "n")
+               ), "si" AS MATERIALIZED (
+                 SELECT k."n", i.ctid AS "tid", i."graph_id", k."at", i."last_seen" <= ${epoch('(k."at" - $8)')} AS "stale"
+                 FROM "ki" k JOIN ${this.t('identities')} i ON i."namespace" = k."namespace" AND i."id" = k."id"
+               ), "ui" AS (
+                 UPDATE ${this.t('identities')} i SET "last_seen" = ${epoch('s."at"')}
+                 FROM "si" s WHERE s."stale" AND i.ctid = s."tid" RETURNING s."n"
+               ), "kl" AS (
+                 SELECT * FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $9::bigint[])
+                   WITH ORDINALITY AS k("a_namespace", "a_id", "b_namespace", "b_id", "at", "n")
+               ), "sl" AS MATERIALIZED (
+                 SELECT k."n", l.ctid AS "tid", k."at", l."at" <= ${epoch('(k."at" - $8)')} AS "stale"
+                 FROM "kl" k JOIN ${this.t('links')} l ON l."a_namespace" = k."a_namespace" AND l."a_id" = k."a_id"
+                   AND l."b_namespace" = k."b_namespace" AND l."b_id" = k."b_id"
+               ), "ul" AS (
+                 UPDATE ${this.t('links')} l SET "at" = ${epoch('s."at"')}
+                 FROM "sl" s WHERE s."stale" AND l.ctid = s."tid" RETURNING s."n"
+               )
+               SELECT 'i' AS "kind", "n"::int, "graph_id", coalesce("stale", false) AS "stale" FROM "si"
+               UNION ALL SELECT 'l', "n"::int, NULL, "stale" FROM "sl"
+               UNION ALL SELECT 'ri', "n"::int, NULL, false FROM "ui"
+               UNION ALL SELECT 'rl', "n"::int, NULL, false FROM "ul"`,
+        values: [
+          identities.map((r) => r.identity.namespace),
+          identities.map((r) => r.identity.id),
+          identities.map((r) => r.at),
+          pairs.map((p) => p.link.a.namespace),
+          pairs.map((p) => p.link.a.id),
+          pairs.map((p) => p.link.b.namespace),
+          pairs.map((p) => p.link.b.id),
+          Math.max(this.timeResolutionMs, 1),
+          pairs.map((p) => p.at),
+        ],
+      }),
+    );
+    const graphs = new Map<string, string | null>();
+    const links = new Set<string>();
+    const staleIdentities = new Set<number>();
+    const staleLinks = new Set<number>();
+    for (const r of rows) {
+      const i = r.n - 1;
+      if (r.kind === 'i') {
+        graphs.set(identityKey(identities[i].identity), r.graph_id);
+        if (r.stale) staleIdentities.add(i);
+      } else if (r.kind === 'l') {
+        links.add(linkId(pairs[i].link));
+        if (r.stale) staleLinks.add(i);
+      } else if (r.kind === 'ri') staleIdentities.delete(i);
+      else staleLinks.delete(i);
+    }
+    return {
+      graphs,
+      links,
+      missed: {
+        identities: [...staleIdentities].map((i) => identities[i] as { identity: Identity; at: number }),
+        links: [...staleLinks].map((i) => pairs[i]),
+      },
+    };
   }
 
-  /** The fast path's read of links: the time (epoch ms) of each pair that is linked, by link id. */
-  private async readLinks(pairs: Link[]): Promise<Map<string, number>> {
-    const found = new Map<string, number>();
-    if (!pairs.length) return found;
-    const { rows } = await this.pool.query<{ a_namespace: string; a_id: string; b_namespace: string; b_id: string; at: number }>({
-      name: this.statement('links'),
-      text: `SELECT l."a_namespace", l."a_id", l."b_namespace", l."b_id", (extract(epoch FROM l."at") * 1000)::float8 AS "at"
-             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k("a_namespace", "a_id", "b_namespace", "b_id")
-             JOIN ${this.t('links')} l ON l."a_namespace" = k."a_namespace" AND l."a_id" = k."a_id"
-               AND l."b_namespace" = k."b_namespace" AND l."b_id" = k."b_id"`,
-      values: [pairs.map((p) => p.a.namespace), pairs.map((p) => p.a.id), pairs.map((p) => p.b.namespace), pairs.map((p) => p.b.id)],
-    });
-    for (const r of rows) {
-      found.set(`${identityKey({ namespace: r.a_namespace, id: r.a_id })}|${identityKey({ namespace: r.b_namespace, id: r.b_id })}`, r.at);
+  /** Runs a single statement again when Postgres chose it as a deadlock victim. */
+  private async withDeadlockRetry<T>(run: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await run();
+      } catch (err) {
+        if ((err as { code?: string })?.code !== DEADLOCK || attempt >= MAX_ATTEMPTS) throw err;
+      }
     }
-    return found;
   }
 
   /**
@@ -727,12 +782,6 @@ interface RawIdentityRow {
   link_refusal: string | null;
 }
 
-/** What the fast path needs of a stored identity: its graph and when it was last seen (epoch ms). */
-interface Sighting {
-  graphId: string | null;
-  lastSeen: number;
-}
-
 interface RawLinkRow {
   a_namespace: string;
   a_id: string;
@@ -820,6 +869,24 @@ function deleteChange(old: string, identities: readonly Identity[], at: Date): G
   };
 }
 
+/** The records in order, cut so that no transaction locks more than IDENTITY_LOCKS_PER_TRANSACTION identities. */
+function lockableChunks(records: Classified[]): Classified[][] {
+  const chunks: Classified[][] = [];
+  let chunk: Classified[] = [];
+  let identities = 0;
+  for (const c of records) {
+    if (chunk.length && identities + c.identities.length > IDENTITY_LOCKS_PER_TRANSACTION) {
+      chunks.push(chunk);
+      chunk = [];
+      identities = 0;
+    }
+    chunk.push(c);
+    identities += c.identities.length;
+  }
+  if (chunk.length) chunks.push(chunk);
+  return chunks;
+}
+
 function uniqueIdentities(identities: readonly Identity[]): Identity[] {
   return [...new Map(identities.map((i) => [identityKey(i), { namespace: i.namespace, id: i.id }])).values()];
 }
@@ -840,12 +907,8 @@ function linkId(link: Link): string {
   return `${identityKey(link.a)}|${identityKey(link.b)}`;
 }
 
-function uniqueLinks(links: Link[]): Link[] {
-  return [...new Map(links.map((l) => [linkId(l), l])).values()];
+function raiseSeen(seen: Map<string, { identity: Identity; at: number | null }>, key: string, identity: Identity, at: number | null): void {
+  const known = seen.get(key);
+  if (!known) seen.set(key, { identity: { namespace: identity.namespace, id: identity.id }, at });
+  else if (at !== null && (known.at === null || known.at < at)) known.at = at;
 }
-
-function raise<T extends { at: number }>(map: Map<string, T>, key: string, value: T): void {
-  const known = map.get(key);
-  if (!known || known.at < value.at) map.set(key, value);
-}
-
