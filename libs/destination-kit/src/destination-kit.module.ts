@@ -20,6 +20,7 @@ import {
 } from './destination-kit.options';
 import { SchemaLabelsService } from './governance/schema-labels.service';
 import { CreateDestinationTables1767300000000 } from './migrations/1767300000000-create-destination-tables';
+import { GroupOutboxDocuments1767400000000 } from './migrations/1767400000000-group-outbox-documents';
 import { PolicyEntity } from './policies/policy.entity';
 import { PoliciesController } from './policies/policies.controller';
 import { PoliciesService } from './policies/policies.service';
@@ -36,7 +37,7 @@ export const destinationKitEntities = [
   DeliveryLogEntity,
   DeadLetterEntity,
 ];
-export const destinationKitMigrations = [CreateDestinationTables1767300000000];
+export const destinationKitMigrations = [CreateDestinationTables1767300000000, GroupOutboxDocuments1767400000000];
 
 /** Pass to `PlatformModule.forRoot({ messaging })`: the topics every connector consumes. */
 export function destinationKitMessaging(topics: ActivationTopics = catalogActivationTopics) {

@@ -1,4 +1,4 @@
-import { batchBody, endpointUrl, outcomeOfNetworkError, outcomeOfResponse } from './http-outcome';
+import { endpointUrl, outcomeOfNetworkError, outcomeOfResponse } from './http-outcome';
 
 describe(outcomeOfResponse.name, () => {
   it('is delivered for 2xx', () => {
@@ -30,11 +30,5 @@ describe(outcomeOfNetworkError.name, () => {
 describe(endpointUrl.name, () => {
   it('appends query parameters', () => {
     expect(endpointUrl('https://example.com/hook?a=1', { b: '2 3' })).toBe('https://example.com/hook?a=1&b=2+3');
-  });
-});
-
-describe(batchBody.name, () => {
-  it('joins JSON documents into an array', () => {
-    expect(JSON.parse(batchBody(['{"a":1}', '{"b":2}']))).toEqual([{ a: 1 }, { b: 2 }]);
   });
 });

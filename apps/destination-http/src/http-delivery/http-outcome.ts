@@ -7,11 +7,6 @@ export function endpointUrl(endpoint: string, queryParams: Record<string, string
   return url.toString();
 }
 
-/** A JSON array of the profile documents (each already JSON text). */
-export function batchBody(documents: readonly string[]): string {
-  return `[${documents.join(',')}]`;
-}
-
 /** What an HTTP answer means for the delivery: 2xx done; 408, 429, 5xx retried (Retry-After honoured); the rest final. */
 export function outcomeOfResponse(status: number, retryAfter: string | undefined, body: string): DeliveryOutcome {
   const kind = classifyStatus(status);

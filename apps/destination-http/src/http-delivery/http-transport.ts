@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { DeliveryOutcome, DeliveryRequest, DestinationTransport, ResolvedConnection } from '@weft/destination-kit';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { HttpCredentials, HttpSettings } from './http-connection.dto';
-import { batchBody, endpointUrl, outcomeOfNetworkError, outcomeOfResponse } from './http-outcome';
+import { endpointUrl, outcomeOfNetworkError, outcomeOfResponse } from './http-outcome';
 import { OAuth2TokenCache, type AccessToken } from './oauth2-token-cache';
 
 type HttpConnection = ResolvedConnection<HttpSettings, HttpCredentials>;
@@ -65,7 +65,7 @@ export class HttpTransport implements DestinationTransport<HttpSettings, HttpCre
         method: 'POST',
         dispatcher: this.pool(connection),
         headers,
-        body: batchBody(delivery.documents),
+        body: delivery.body,
         headersTimeout: limits.timeoutMs,
         bodyTimeout: limits.timeoutMs,
         signal: AbortSignal.timeout(limits.timeoutMs),

@@ -22,7 +22,10 @@ class Enqueue {
   readonly dataflowIds: string[] = [];
   readonly profileIds: string[] = [];
   readonly documents: string[] = [];
+  readonly limits: number[] = [];
   readonly counts = new Map<string, RunCounts>();
+
+  constructor(private readonly maxBatchProfiles: (connectionId: string) => number) {}
 
   add(flow: DataflowEntity, profileId: string, profile: ProfileSnapshot, memberships: MembershipEntry[]): void {
     const counts = this.counts.get(flow.id) ?? { received: 0, excluded: 0, reasons: {} };
@@ -38,6 +41,7 @@ class Enqueue {
     this.dataflowIds.push(flow.id);
     this.profileIds.push(profileId);
     this.documents.push(prepared.document);
+    this.limits.push(this.maxBatchProfiles(flow.connectionId));
   }
 }
 
@@ -82,9 +86,18 @@ export class ActivationService {
     const list = [...latest.values()];
     // Documents are prepared for every candidate first (a read, outside any transaction); one statement then records
     // the new statuses and keeps only the candidates whose status really changed (newer version), writing their
-    // documents and run counters atomically: a redelivered or older event changes nothing.
+    // documents (grouped per dataflow into outbox rows of up to maxBatchProfiles) and run counters atomically: a
+    // redelivered or older event changes nothing.
     const projections = await this.projections(this.dataSource.manager, [...new Set(list.map((e) => e.profileId))]);
-    const work = { profile: [] as string[], segment: [] as string[], dataflow: [] as string[], connection: [] as string[], document: [] as (string | null)[], reason: [] as (string | null)[] };
+    const work = {
+      profile: [] as string[],
+      segment: [] as string[],
+      dataflow: [] as string[],
+      connection: [] as string[],
+      document: [] as (string | null)[],
+      reason: [] as (string | null)[],
+      limit: [] as number[],
+    };
     for (const event of list) {
       const profile = projections.get(event.profileId) ?? {
         attributes: event.attributes ? parseJson(event.attributes, 'SegmentMembership.attributes') : {},
@@ -99,6 +112,7 @@ export class ActivationService {
         work.connection.push(flow.connectionId);
         work.document.push('document' in prepared ? prepared.document : null);
         work.reason.push('excluded' in prepared ? prepared.excluded : null);
+        work.limit.push(this.registry.maxBatchProfiles(flow.connectionId));
       }
     }
     const queued = await queryRows<{ connection_id: string }>(
@@ -112,11 +126,14 @@ export class ActivationService {
            WHERE membership_state.version < excluded.version
          RETURNING profile_id, segment_id
        ), chosen AS (
-         SELECT w.* FROM unnest($6::text[], $7::text[], $8::uuid[], $9::uuid[], $10::text[], $11::text[]) WITH ORDINALITY AS w(p, s, d, c, doc, reason, n)
+         SELECT w.* FROM unnest($6::text[], $7::text[], $8::uuid[], $9::uuid[], $10::text[], $11::text[], $12::int[])
+           WITH ORDINALITY AS w(p, s, d, c, doc, reason, lim, n)
          JOIN accepted a ON a.profile_id = w.p AND a.segment_id = w.s
+       ), grouped AS (
+         SELECT c, d, p, doc, n, (row_number() OVER (PARTITION BY d ORDER BY n) - 1) / lim AS g FROM chosen WHERE doc IS NOT NULL
        ), queued AS (
-         INSERT INTO ${this.s}."outbox" (connection_id, dataflow_id, profile_id, document)
-         SELECT c, d, p, doc FROM chosen WHERE doc IS NOT NULL ORDER BY n
+         INSERT INTO ${this.s}."outbox" (connection_id, dataflow_id, profile_ids, documents)
+         SELECT c, d, array_agg(p ORDER BY n), '[' || string_agg(doc, ',' ORDER BY n) || ']' FROM grouped GROUP BY c, d, g ORDER BY min(n)
          RETURNING connection_id
        ), reasons AS (
          SELECT d, jsonb_object_agg(reason, k) AS er
@@ -144,6 +161,7 @@ export class ActivationService {
         work.connection,
         work.document,
         work.reason,
+        work.limit,
       ],
     );
     return queued.map((r) => r.connection_id);
@@ -212,7 +230,7 @@ export class ActivationService {
         { segmentId: r.segment_id, status: 'existing', lastQualificationTime: Number(r.lqt) },
       ]);
     }
-    const out = new Enqueue();
+    const out = new Enqueue((id) => this.registry.maxBatchProfiles(id));
     for (const { change, flow } of candidates) {
       const current = (memberships.get(change.profileId) ?? []).filter((m) => flow.segmentIds.includes(m.segmentId));
       if (!current.length) continue;
@@ -234,9 +252,12 @@ export class ActivationService {
   private async write(em: EntityManager, out: Enqueue): Promise<void> {
     if (out.documents.length) {
       await em.query(
-        `INSERT INTO ${this.s}."outbox" (connection_id, dataflow_id, profile_id, document)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[])`,
-        [out.connectionIds, out.dataflowIds, out.profileIds, out.documents],
+        `INSERT INTO ${this.s}."outbox" (connection_id, dataflow_id, profile_ids, documents)
+         SELECT c, d, array_agg(p ORDER BY n), '[' || string_agg(doc, ',' ORDER BY n) || ']'
+         FROM (SELECT u.*, (row_number() OVER (PARTITION BY d ORDER BY n) - 1) / lim AS g
+               FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[]) WITH ORDINALITY AS u(c, d, p, doc, lim, n)) AS w
+         GROUP BY c, d, g ORDER BY min(n)`,
+        [out.connectionIds, out.dataflowIds, out.profileIds, out.documents, out.limits],
       );
     }
     if (out.counts.size) {

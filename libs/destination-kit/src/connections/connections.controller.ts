@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { DataflowRegistry } from '../dataflows/dataflow-registry';
 import { DeliveryScheduler } from '../delivery/delivery-scheduler.service';
 import { openApiSchema } from '../http/validation';
 import { connectionBaseSchema, type ConnectionView } from './connection.dto';
@@ -11,6 +12,7 @@ export class ConnectionsController {
   constructor(
     private readonly connections: ConnectionsService,
     private readonly scheduler: DeliveryScheduler,
+    private readonly registry: DataflowRegistry,
   ) {}
 
   @Post()
@@ -39,7 +41,7 @@ export class ConnectionsController {
   @ApiBody({ schema: openApiSchema(connectionBaseSchema.partial()) })
   async update(@Param('id') id: string, @Body() body: unknown): Promise<ConnectionView> {
     const view = await this.connections.update(id, body);
-    await this.scheduler.refresh(id);
+    await Promise.all([this.scheduler.refresh(id), this.registry.reload()]);
     return view;
   }
 

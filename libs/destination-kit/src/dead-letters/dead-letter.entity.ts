@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { AttemptRecord, DeliveryItem } from '../delivery/delivery';
+import type { AttemptRecord, DeadLetterItem } from '../delivery/delivery';
 
 /** A delivery that used up its retry budget or was refused for good; replay sends it again with the same key. */
 @Entity({ name: 'dead_letters' })
@@ -15,7 +15,7 @@ export class DeadLetterEntity {
   dataflowIds!: string[];
 
   @Column({ type: 'jsonb' })
-  items!: DeliveryItem[];
+  items!: DeadLetterItem[];
 
   @Column({ name: 'profile_count', type: 'integer' })
   profileCount!: number;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConnectionWorker, defaultDeliverySettings, type DeliverySettings } from './connection-worker';
-import type { ClaimResult, ClaimedDelivery, DeliveryItem, DeliveryOutcome, DeliveryReport, DeliveryRequest, DeliveryStore } from './delivery';
+import { profileCount, type ClaimResult, type ClaimedDelivery, type DeliveryItem, type DeliveryOutcome, type DeliveryReport, type DeliveryRequest, type DeliveryStore } from './delivery';
 import { expectEventually } from '@weft/testing';
 
 /** The outbox contract in memory: waiting items, leased deliveries, completed and dead-lettered ones. */
@@ -10,17 +10,21 @@ class MemoryStore implements DeliveryStore {
   completed: { delivery: ClaimedDelivery; report: DeliveryReport }[] = [];
   deadLettered: { delivery: ClaimedDelivery; report: DeliveryReport }[] = [];
 
-  enqueue(n: number, dataflowId = 'df-1'): void {
-    for (let i = 0; i < n; i++) {
-      this.waiting.push({ dataflowId, profileId: `p-${this.waiting.length}-${i}`, document: JSON.stringify({ i }), enqueuedAt: Date.now() });
+  /** `n` profiles, in items of `perItem` profiles (as one Kafka batch writes them). */
+  enqueue(n: number, perItem = 1, dataflowId = 'df-1'): void {
+    for (let i = 0; i < n; i += perItem) {
+      const ids = Array.from({ length: Math.min(perItem, n - i) }, (_, j) => `p-${this.waiting.length}-${i + j}`);
+      this.waiting.push({ dataflowId, profileIds: ids, documents: JSON.stringify(ids.map((id) => ({ id }))), enqueuedAt: Date.now() });
     }
   }
 
   async claimBatch(connectionId: string, max: number, maxWaitMs: number, leaseMs: number): Promise<ClaimResult> {
     if (!this.waiting.length) return { waitMs: null };
     const age = Date.now() - this.waiting[0].enqueuedAt;
-    if (this.waiting.length < max && age < maxWaitMs) return { waitMs: maxWaitMs - age };
-    const delivery = { id: randomUUID(), connectionId, items: this.waiting.splice(0, max), attempts: 0 };
+    if (profileCount(this.waiting) < max && age < maxWaitMs) return { waitMs: maxWaitMs - age };
+    let take = 1;
+    while (take < this.waiting.length && profileCount(this.waiting.slice(0, take + 1)) <= max) take++;
+    const delivery = { id: randomUUID(), connectionId, items: this.waiting.splice(0, take), attempts: 0 };
     this.leased.set(delivery.id, { delivery, leaseUntil: Date.now() + leaseMs });
     return { delivery };
   }
@@ -82,12 +86,26 @@ describe(ConnectionWorker.name, () => {
     store.enqueue(250);
     const sizes: number[] = [];
     start(store, async (r) => {
-      sizes.push(r.documents.length);
+      sizes.push((JSON.parse(r.body) as unknown[]).length);
+      expect(r.profiles).toBe(sizes[sizes.length - 1]);
       return { kind: 'delivered', status: 200 };
     });
-    await expectEventually(() => expect(store.completed.flatMap((c) => c.delivery.items)).toHaveLength(250));
+    await expectEventually(() => expect(profileCount(store.completed.flatMap((c) => c.delivery.items))).toBe(250));
     expect(Math.max(...sizes)).toBe(100);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(250);
+  });
+
+  it('sends the documents of several items as one JSON array, in order', async () => {
+    const store = new MemoryStore();
+    store.enqueue(130, 30);
+    const bodies: { id: string }[][] = [];
+    start(store, async (r) => {
+      bodies.push(JSON.parse(r.body) as { id: string }[]);
+      return { kind: 'delivered', status: 200 };
+    });
+    await expectEventually(() => expect(store.completed).toHaveLength(2));
+    expect(bodies.map((b) => b.length)).toEqual([90, 40]);
+    expect(bodies.flat().map((d) => d.id)).toEqual(store.completed.flatMap((c) => c.delivery.items.flatMap((i) => i.profileIds)));
   });
 
   it('sends a partial batch once its oldest item waited maxBatchWaitMs', async () => {
@@ -159,7 +177,7 @@ describe(ConnectionWorker.name, () => {
 
   it('takes over a delivery whose lease ran out, keeping its id and attempts', async () => {
     const store = new MemoryStore();
-    const orphan = { id: 'orphan-1', connectionId: 'conn-1', items: [{ dataflowId: 'df', profileId: 'p', document: '{}', enqueuedAt: 0 }], attempts: 2 };
+    const orphan = { id: 'orphan-1', connectionId: 'conn-1', items: [{ dataflowId: 'df', profileIds: ['p'], documents: '[{}]', enqueuedAt: 0 }], attempts: 2 };
     store.leased.set(orphan.id, { delivery: orphan, leaseUntil: 0 });
     const attempts: number[] = [];
     start(store, async (r) => {

@@ -1,5 +1,5 @@
 import { defaultDeliveryRetryPolicy, retryDelay, type DeliveryRetryPolicy } from './backoff';
-import type { AttemptRecord, ClaimedDelivery, DeliveryOutcome, DeliveryRequest, DeliveryStore } from './delivery';
+import { joinJsonArrays, profileCount, type AttemptRecord, type ClaimedDelivery, type DeliveryOutcome, type DeliveryRequest, type DeliveryStore } from './delivery';
 import { TokenBucket } from './token-bucket';
 
 export interface DeliverySettings {
@@ -37,11 +37,19 @@ export interface WorkerHooks {
   onOutcome?: (delivery: ClaimedDelivery, outcome: DeliveryOutcome, attempt: number) => void;
 }
 
-/** An abortable timer that also ends early when `wake()` is called. */
+/**
+ * Abortable timers that end early when woken: `wakeOne()` ends one wait (or, when nobody waits, the next one, so a
+ * wake-up is never lost between a claim and the wait after it), `wakeAll()` ends every wait.
+ */
 class Waker {
   private waiting = new Set<() => void>();
+  private pending = false;
 
   wait(ms: number, signal: AbortSignal): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -55,7 +63,13 @@ class Waker {
     });
   }
 
-  wake(): void {
+  wakeOne(): void {
+    const [first] = this.waiting;
+    if (first) first();
+    else this.pending = true;
+  }
+
+  wakeAll(): void {
     for (const done of [...this.waiting]) done();
   }
 }
@@ -76,6 +90,10 @@ const abortableSleep = (ms: number, signal: AbortSignal) =>
  * Drains one connection's outbox: `concurrency` slots each claim a batch, send it (rate-limited), retry with
  * backoff and jitter (honouring Retry-After), and complete it or move it to the dead-letter store. Slots of one
  * connection never wait on another connection, so a slow endpoint only slows itself.
+ *
+ * Idle slots are woken one at a time: new work wakes one slot, and a slot that claimed a batch wakes the next (more
+ * may be waiting), so a trickle of small Kafka batches costs one claim query each rather than one per slot. Only one
+ * slot at a time sleeps until a partial batch is due; the others sleep until woken.
  */
 export class ConnectionWorker {
   private readonly controller = new AbortController();
@@ -87,6 +105,8 @@ export class ConnectionWorker {
   private readonly leaseMs: number;
   private slots: Promise<void>[] = [];
   private expiredDueAt = 0;
+  /** A slot is sleeping until the oldest waiting item is due. */
+  private dueTimerSet = false;
 
   constructor(
     readonly connectionId: string,
@@ -108,15 +128,15 @@ export class ConnectionWorker {
     this.slots = Array.from({ length: Math.max(1, this.settings.concurrency) }, () => this.runSlot());
   }
 
-  /** More items were enqueued: sleeping slots look again. */
+  /** More items were enqueued: a sleeping slot looks again. */
   notify(): void {
-    this.waker.wake();
+    this.waker.wakeOne();
   }
 
   /** Stops claiming; in-flight requests finish, deliveries waiting for a retry are released. */
   async stop(): Promise<void> {
     this.controller.abort();
-    this.waker.wake();
+    this.waker.wakeAll();
     await Promise.all(this.slots);
   }
 
@@ -142,12 +162,23 @@ export class ConnectionWorker {
             this.leaseMs,
           );
           if ('waitMs' in claim) {
-            const wait = claim.waitMs ?? this.hooks.idlePollMs ?? 1_000;
-            await this.waker.wait(Math.min(wait, Math.max(1, this.expiredDueAt - this.now())), signal);
+            const untilExpiredCheck = Math.max(1, this.expiredDueAt - this.now());
+            const idle = this.hooks.idlePollMs ?? 1_000;
+            if (claim.waitMs !== null && !this.dueTimerSet) {
+              this.dueTimerSet = true;
+              try {
+                await this.waker.wait(Math.min(claim.waitMs, untilExpiredCheck), signal);
+              } finally {
+                this.dueTimerSet = false;
+              }
+            } else {
+              await this.waker.wait(Math.min(idle, untilExpiredCheck), signal);
+            }
             continue;
           }
           delivery = claim.delivery;
         }
+        this.waker.wakeOne();
         await this.deliver(delivery);
       } catch (err) {
         this.hooks.onError?.(err);
@@ -159,7 +190,7 @@ export class ConnectionWorker {
   /** Looks for deliveries whose lease ran out right away (after a replay). */
   checkExpired(): void {
     this.expiredDueAt = 0;
-    this.waker.wake();
+    this.waker.wakeOne();
   }
 
   /**
@@ -181,7 +212,8 @@ export class ConnectionWorker {
   private async deliver(delivery: ClaimedDelivery): Promise<void> {
     const { retry } = this.settings;
     const log: AttemptRecord[] = [];
-    const documents = delivery.items.map((i) => i.document);
+    const body = joinJsonArrays(delivery.items.map((i) => i.documents));
+    const profiles = profileCount(delivery.items);
     let attempts = delivery.attempts;
     for (;;) {
       if (this.stopped) {
@@ -192,7 +224,7 @@ export class ConnectionWorker {
       attempts++;
       if (attempts > 1) await this.store.recordAttempt(delivery.id, attempts, this.leaseMs);
       const started = this.now();
-      const outcome = await this.send({ deliveryId: delivery.id, documents, attempt: attempts }).catch(
+      const outcome = await this.send({ deliveryId: delivery.id, body, profiles, attempt: attempts }).catch(
         (err: unknown): DeliveryOutcome => ({ kind: 'retry', error: err instanceof Error ? err.message : String(err) }),
       );
       log.push({

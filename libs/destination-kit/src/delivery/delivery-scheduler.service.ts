@@ -7,7 +7,7 @@ import type { DestinationKitConfig } from '../config';
 import { ConnectionsService, redactSecrets, secretValues } from '../connections/connections.service';
 import { DESTINATION_TRANSPORT, type DestinationTransport } from '../destination-kit.options';
 import { ConnectionWorker } from './connection-worker';
-import type { DeliveryOutcome } from './delivery';
+import { profileCount, type DeliveryOutcome } from './delivery';
 import { PgDeliveryStore } from './pg-delivery-store';
 
 const SYNC_MS = 5_000;
@@ -140,9 +140,12 @@ export class DeliveryScheduler implements OnApplicationBootstrap, OnApplicationS
         onOutcome: (delivery, outcome, attempt) => {
           this.deliveries.inc({ connection: connectionId, outcome: outcome.kind });
           if (outcome.kind === 'delivered') {
-            this.profiles.inc({ connection: connectionId }, delivery.items.length);
+            this.profiles.inc({ connection: connectionId }, profileCount(delivery.items));
             const now = Date.now();
-            for (const item of delivery.items) this.latency.observe((now - item.enqueuedAt) / 1000);
+            for (const item of delivery.items) {
+              const seconds = (now - item.enqueuedAt) / 1000;
+              for (let i = 0; i < item.profileIds.length; i++) this.latency.observe(seconds);
+            }
           } else {
             this.logger.warn(
               `delivery ${delivery.id} to connection ${connectionId}, attempt ${attempt}: ${outcome.kind} ` +

@@ -1,11 +1,42 @@
-/** One profile document waiting in the outbox, for one dataflow of the connection. */
+/**
+ * Profile documents waiting in the outbox for one dataflow of the connection, written together by one Kafka batch
+ * (at most the connection's `maxBatchProfiles`): the outbox stores, claims and deletes documents by these groups, not
+ * one row per profile.
+ */
 export interface DeliveryItem {
   dataflowId: string;
-  profileId: string;
-  /** The profile document as JSON text (kept as text end to end: no re-encoding on the hot path). */
-  document: string;
+  profileIds: string[];
+  /** The profile documents as one JSON array text, in profile order (kept as text end to end). */
+  documents: string;
   /** When the item was enqueued (epoch ms), for latency. */
   enqueuedAt: number;
+}
+
+/** One profile of a dead-lettered delivery, as the dead-letter store keeps and shows it. */
+export interface DeadLetterItem {
+  dataflowId: string;
+  profileId: string;
+  /** The profile document as JSON text. */
+  document: string;
+  enqueuedAt: number;
+}
+
+/** Profiles in a delivery. */
+export function profileCount(items: readonly DeliveryItem[]): number {
+  let n = 0;
+  for (const item of items) n += item.profileIds.length;
+  return n;
+}
+
+/** Concatenates JSON array texts into one JSON array text, without parsing them. */
+export function joinJsonArrays(arrays: readonly string[]): string {
+  if (arrays.length === 1) return arrays[0];
+  const parts: string[] = [];
+  for (const a of arrays) {
+    const inner = a.slice(a.indexOf('[') + 1, a.lastIndexOf(']')).trim();
+    if (inner) parts.push(inner);
+  }
+  return `[${parts.join(',')}]`;
 }
 
 /** Items grouped for one request. Its id is the idempotency key: it never changes across retries and replays. */
@@ -19,8 +50,10 @@ export interface ClaimedDelivery {
 
 export interface DeliveryRequest {
   deliveryId: string;
-  /** Profile documents, each a JSON text. */
-  documents: string[];
+  /** The profile documents as one JSON array text. */
+  body: string;
+  /** Profiles in `body`. */
+  profiles: number;
   /** 1-based. */
   attempt: number;
 }
@@ -50,8 +83,9 @@ export type ClaimResult = { delivery: ClaimedDelivery } | { waitMs: number | nul
 /** Durable side of delivery (the Postgres outbox in the Nest module; an in-memory fake in unit tests). */
 export interface DeliveryStore {
   /**
-   * Groups up to `max` waiting items into a new delivery when `max` are waiting or the oldest has waited `maxWaitMs`;
-   * otherwise says how long until the oldest is due (`null` when nothing waits).
+   * Groups waiting items of up to `max` profiles in all (at least one item) into a new delivery when `max` profiles
+   * are waiting or the oldest item has waited `maxWaitMs`; otherwise says how long until the oldest is due (`null` when
+   * nothing waits).
    */
   claimBatch(connectionId: string, max: number, maxWaitMs: number, leaseMs: number): Promise<ClaimResult>;
   /** A delivery whose lease ran out (its worker died, or it was replayed), taken over with the same id. */
