@@ -400,11 +400,11 @@ export class PostgresGraphStore {
     const all = await store.listGraphs();
     const changed = all.filter((g) => signatures.get(g.graphId) !== signatureOf(g));
     const kept = new Set(all.filter((g) => signatures.get(g.graphId) === signatureOf(g)).map((g) => g.graphId));
-    await this.writeState(
+    await this.writeIdentityRows(client, [...state.values()].filter((row) => !sameRow(row, initial.get(identityKey(row)))));
+    await this.writeLinkChanges(
       client,
-      locked.filter((id) => !kept.has(id)),
+      linkRows.filter((l) => !kept.has(l.graphId)),
       changed,
-      [...state.values()].filter((row) => !sameRow(row, initial.get(identityKey(row)))),
     );
     // One statement for the batch; seq follows the order of the records, and of the changes within each.
     if (changes.length) await this.enqueue(client, changes);
@@ -455,6 +455,49 @@ export class PostgresGraphStore {
     await this.writeState(client, replaced, graphs, [...state.values()]);
   }
 
+  /**
+   * The links of `changed` graphs replace `before` (the links the changed graphs had when read), in one statement and
+   * touching only what differs: links gone are deleted, new links inserted, links whose graph or time changed updated.
+   * A record adding one cookie to a graph of ten links writes one row instead of deleting and inserting eleven.
+   */
+  private async writeLinkChanges(client: PoolClient, before: { graphId: string; link: Link }[], changed: IdentityGraph[]): Promise<void> {
+    const gone = new Map(before.map((l) => [linkId(l.link), l]));
+    const written: { graphId: string; link: Link }[] = [];
+    for (const graph of changed) {
+      for (const link of graph.links) {
+        const id = linkId(link);
+        const old = gone.get(id);
+        gone.delete(id);
+        if (!old || old.graphId !== graph.graphId || old.link.at.getTime() !== link.at.getTime()) written.push({ graphId: graph.graphId, link });
+      }
+    }
+    if (!gone.size && !written.length) return;
+    const byKey = (x: { link: Link }, y: { link: Link }) => compareIdentities(x.link.a, y.link.a) || compareIdentities(x.link.b, y.link.b);
+    const deleted = [...gone.values()].sort(byKey);
+    written.sort(byKey);
+    await client.query(
+      `WITH "deleted" AS (
+         DELETE FROM ${this.t('links')} l USING unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k("a_namespace", "a_id", "b_namespace", "b_id")
+         WHERE l."a_namespace" = k."a_namespace" AND l."a_id" = k."a_id" AND l."b_namespace" = k."b_namespace" AND l."b_id" = k."b_id"
+       )
+       INSERT INTO ${this.t('links')} ("a_namespace", "a_id", "b_namespace", "b_id", "graph_id", "at")
+       SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[])
+       ON CONFLICT ("a_namespace", "a_id", "b_namespace", "b_id") DO UPDATE SET "graph_id" = excluded."graph_id", "at" = excluded."at"`,
+      [
+        deleted.map((l) => l.link.a.namespace),
+        deleted.map((l) => l.link.a.id),
+        deleted.map((l) => l.link.b.namespace),
+        deleted.map((l) => l.link.b.id),
+        written.map((l) => l.link.a.namespace),
+        written.map((l) => l.link.a.id),
+        written.map((l) => l.link.b.namespace),
+        written.map((l) => l.link.b.id),
+        written.map((l) => l.graphId),
+        written.map((l) => l.link.at),
+      ],
+    );
+  }
+
   /** Replaces the links of `replaced` graphs by those of `graphs` and upserts `rows` (sorted, one statement each). */
   private async writeState(client: PoolClient, replaced: string[], graphs: IdentityGraph[], rows: IdentityRow[]): Promise<void> {
     if (replaced.length) await client.query(`DELETE FROM ${this.t('links')} WHERE "graph_id" = ANY($1)`, [replaced]);
@@ -473,6 +516,11 @@ export class PostgresGraphStore {
         ],
       );
     }
+    await this.writeIdentityRows(client, rows);
+  }
+
+  /** Upserts `rows` in key order, in one statement. */
+  private async writeIdentityRows(client: PoolClient, rows: IdentityRow[]): Promise<void> {
     if (!rows.length) return;
     rows.sort(compareIdentities);
     await client.query(
