@@ -174,41 +174,69 @@ function toDateDays(json: unknown, path: string, ctx: ToContext): number | undef
 /**
  * Turns a value avsc decoded with `type` back into plain XDM JSON: null optional fields are left out,
  * timestamp-millis becomes an ISO 8601 UTC string, date becomes `YYYY-MM-DD`, bytes become base64.
+ * The conversion is compiled once per type into nested closures, so a message costs no type dispatch.
  */
 export function fromAvro(type: Type, value: unknown): unknown {
+  return converterFor(type)(value);
+}
+
+type Convert = (value: unknown) => unknown;
+
+const converters = new WeakMap<Type, Convert>();
+const unchanged: Convert = (value) => value;
+
+function converterFor(type: Type): Convert {
+  let convert = converters.get(type);
+  if (!convert) {
+    // Placeholder first: a recursive type reaches itself while being compiled.
+    converters.set(type, (value) => converterFor(type)(value));
+    convert = compile(type);
+    converters.set(type, convert);
+  }
+  return convert;
+}
+
+function compile(type: Type): Convert {
   switch (type.typeName) {
     case 'logical:timestamp-millis':
-      return new Date(value as number).toISOString();
+      return (value) => new Date(value as number).toISOString();
     case 'logical:date':
-      return new Date((value as number) * DAY_MS).toISOString().slice(0, 10);
+      return (value) => new Date((value as number) * DAY_MS).toISOString().slice(0, 10);
     case 'bytes':
     case 'fixed':
-      return (value as Buffer).toString('base64');
+      return (value) => (value as Buffer).toString('base64');
     case 'array': {
-      const items = (type as types.ArrayType).itemsType;
-      return (value as unknown[]).map((item) => fromAvro(items, item));
+      const items = converterFor((type as types.ArrayType).itemsType);
+      return items === unchanged ? unchanged : (value) => (value as unknown[]).map(items);
     }
     case 'map': {
-      const values = (type as types.MapType).valuesType as Type;
-      return Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, fromAvro(values, v)]));
+      const values = converterFor((type as types.MapType).valuesType as Type);
+      if (values === unchanged) return unchanged;
+      return (value) => {
+        const out: Record<string, unknown> = {};
+        for (const key in value as Record<string, unknown>) out[key] = values((value as Record<string, unknown>)[key]);
+        return out;
+      };
     }
     case 'union:unwrapped': {
-      if (value === null) return null;
       // Only [null, T] unions are generated, so the one non-null branch holds the value.
-      const branch = (type as unknown as { types: Type[] }).types.find((b) => b.typeName !== 'null')!;
-      return fromAvro(branch, value);
+      const branch = converterFor((type as unknown as { types: Type[] }).types.find((b) => b.typeName !== 'null')!);
+      return (value) => (value === null ? null : branch(value));
     }
     case 'record':
     case 'error': {
-      const out: Record<string, unknown> = {};
-      for (const field of (type as types.RecordType).fields) {
-        const v = (value as Record<string, unknown>)[field.name];
-        if (v !== null && v !== undefined) out[field.name] = fromAvro(field.type, v);
-      }
-      return out;
+      const fields = (type as types.RecordType).fields.map((field) => ({ name: field.name, convert: converterFor(field.type) }));
+      return (value) => {
+        const out: Record<string, unknown> = {};
+        for (const { name, convert } of fields) {
+          const v = (value as Record<string, unknown>)[name];
+          if (v !== null && v !== undefined) out[name] = convert(v);
+        }
+        return out;
+      };
     }
     default:
-      return value;
+      return unchanged;
   }
 }
 
