@@ -123,6 +123,29 @@ describe(PostgresGraphStore.name, () => {
     expect(await sut.partition()).toEqual([]);
   });
 
+  it('refreshes last-seen and link times only when a record is the time resolution newer, on the fast and the linking path', async () => {
+    const sut = db.store({ timeResolutionMs: 60_000 });
+    const config = aConfig();
+    await sut.resolveBatch([{ at: at(0), identities: [crm('tom'), ecid(1)] }], config);
+    const times = async () => {
+      const graph = (await sut.findByIdentity(crm('tom')))!;
+      const crmRow = graph.identities.find((i) => i.namespace === 'CRMID')!;
+      return { lastSeen: crmRow.lastSeen.toISOString(), link: graph.links[0]?.at.toISOString() };
+    };
+
+    await sut.resolveBatch([{ at: new Date(at(0).getTime() + 30_000), identities: [crm('tom'), ecid(1)] }], config);
+    expect(await times()).toEqual({ lastSeen: at(0).toISOString(), link: at(0).toISOString() });
+
+    await sut.resolveBatch([{ at: at(2), identities: [crm('tom'), ecid(1)] }], config);
+    expect(await times()).toEqual({ lastSeen: at(2).toISOString(), link: at(2).toISOString() });
+
+    // A record that also brings a new identity takes the linking path; the known pair's time moves with it.
+    await sut.resolveBatch([{ at: at(4), identities: [crm('tom'), ecid(1), email('t@x')] }], config);
+    expect(await times()).toEqual({ lastSeen: at(4).toISOString(), link: at(4).toISOString() });
+    const graph = (await sut.findByIdentity(crm('tom')))!;
+    expect(graph.links.map((l) => l.at.toISOString())).toEqual([at(4).toISOString(), at(4).toISOString(), at(4).toISOString()]);
+  });
+
   it('gives the same partition as a sequential union-find when 4 instances apply shares of a random stream concurrently', async () => {
     const runs: { seed: number; links: number }[] = [];
     await fc.assert(

@@ -40,8 +40,9 @@ export interface BatchResolution {
 export interface ResolveBatchOptions {
   /**
    * Runs once every record is resolved and the batch's graph changes are committed, while the last-seen and link
-   * times of known identities are refreshed (those refreshes change no profile id): e.g. publishing the resolved
-   * records. resolveBatch settles when both have finished, and fails with this function's error first.
+   * times that the batch's first statement could not refresh (rows changed concurrently) are refreshed by key (those
+   * refreshes change no profile id): e.g. publishing the resolved records. resolveBatch settles when both have
+   * finished, and fails with this function's error first.
    */
   whileRefreshing?: (resolved: BatchResolution) => Promise<void>;
 }
@@ -108,11 +109,11 @@ const KEY_LOOKUPS = 'SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin =
 /**
  * The identity graphs in Postgres, driven by the framework-free algorithm of @weft/identity-graph.
  *
- * Batches: a batch of records is resolved with few round trips. Two indexed SELECTs, sent at once on two connections,
- * read every identity of the batch and every link between identities of a record; a record whose identities are all
- * in one graph with every pair already linked (the common case) needs nothing else: no lock, no transaction. Its
- * last-seen and link times are refreshed only when it is IDENTITY_TIME_RESOLUTION_MS newer than what is stored, in
- * one statement for the whole batch. The other records are applied together in one transaction.
+ * Batches: a batch of records is resolved with few round trips. One statement reads every identity of the batch and
+ * every pair of identities of a record, and refreshes the last-seen and link times the batch saw at least
+ * IDENTITY_TIME_RESOLUTION_MS after what is stored (see readAndRefresh); a record whose identities are all in one graph
+ * with every pair already linked (the common case) needs nothing else: no lock, no transaction. The other records are
+ * applied together, in one transaction per IDENTITY_LOCKS_PER_TRANSACTION identities.
  *
  * Concurrency (several instances on different partitions): the transaction takes transaction-scoped advisory locks,
  * first on every identity of its records (sorted by lock key), then on every graph those identities belong to
