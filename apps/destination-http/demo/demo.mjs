@@ -61,8 +61,20 @@ export async function runDemo({ apiKey, segmentId }) {
   }
   const sinkUrl = await startSink();
   const name = `Demo: ${segment.name ?? segment.id}`;
-  const existing = await call(`${DESTINATION_URL}/v1/dataflows`, apiKey);
-  const reused = (Array.isArray(existing) ? existing : (existing?.items ?? [])).find((d) => d?.name === name);
+  const items = (body) => (Array.isArray(body) ? body : (body?.items ?? []));
+  // Exactly one demo dataflow per audience: every dataflow to the sink delivers each membership once more, and
+  // earlier versions of this demo created a connection and a dataflow on every start.
+  const sinkConnections = new Set(items(await call(`${DESTINATION_URL}/v1/connections`, apiKey)).filter((c) => c?.endpoint === sinkUrl).map((c) => c.id));
+  const demoFlows = items(await call(`${DESTINATION_URL}/v1/dataflows`, apiKey)).filter(
+    (d) => d?.name === name || (sinkConnections.has(d?.connectionId) && d?.segmentIds?.includes(segment.id)),
+  );
+  const [reused, ...extra] = demoFlows;
+  for (const d of extra) await call(`${DESTINATION_URL}/v1/dataflows/${d.id}`, apiKey, 'DELETE');
+  for (const id of sinkConnections) {
+    if (id === reused?.connectionId) continue;
+    await call(`${DESTINATION_URL}/v1/connections/${id}`, apiKey, 'DELETE').catch(() => undefined); // still used by another dataflow
+  }
+  if (extra.length) console.log(`destination-http demo: removed ${extra.length} duplicate demo dataflow(s) that sent every membership again`);
   if (reused) {
     console.log(`destination-http demo: segment ${segment.id} is activated to ${sinkUrl} (dataflow ${reused.id}, created earlier)`);
     return;
