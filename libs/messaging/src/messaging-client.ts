@@ -36,6 +36,7 @@ export class MessagingClient {
   readonly metrics: MessagingMetrics;
   private readonly consumers: MessageConsumer<unknown>[] = [];
   private readonly codecs = new Map<string, Promise<TopicCodec<unknown>>>();
+  private closing: Promise<void> | undefined;
 
   constructor(options: MessagingClientOptions) {
     this.kafka = createKafka({ clientId: options.clientId, brokers: options.brokers, log: options.log });
@@ -108,8 +109,12 @@ export class MessagingClient {
     };
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.consumers.map((c) => c.stop()));
-    await this.producer.close();
+  /** Drains once; every caller waits for the same drain (services close their own pools only after it). */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all(this.consumers.map((c) => c.stop()));
+      await this.producer.close();
+    })();
+    return this.closing;
   }
 }

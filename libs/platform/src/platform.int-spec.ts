@@ -1,4 +1,4 @@
-import { Controller, Get, Module, Param } from '@nestjs/common';
+import { Controller, Get, Injectable, Module, Param, type OnApplicationShutdown } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Type } from 'avsc';
@@ -92,6 +92,50 @@ describe(PlatformModule.name, () => {
     } finally {
       await app.close();
     }
+  });
+
+  it('lets Kafka handlers in flight finish before connections close at shutdown, however many hooks drain', async () => {
+    const events: string[] = [];
+    let handlerStarted!: () => void;
+    const started = new Promise<void>((resolve) => (handlerStarted = resolve));
+
+    /** A service's own connection pool: drains Kafka first, whichever shutdown hook Nest runs first. */
+    @Injectable()
+    class Connection implements OnApplicationShutdown {
+      constructor(private readonly messaging: MessagingClient) {}
+
+      async onApplicationShutdown() {
+        await this.messaging.close();
+        events.push('connection closed');
+      }
+    }
+
+    @Controller()
+    class SlowController {
+      @EventPattern('__topic__')
+      async onPing(@Payload() batch: ConsumedMessage<{ n: number }>[]) {
+        handlerStarted();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        events.push(`handled ${batch.length}`);
+      }
+    }
+    const [name] = await createTestTopics(['platform-drain']);
+    const slowTopic: TopicContract<{ n: number }> = { name, partitions: 1, valueType: pingType };
+    Reflect.defineMetadata('microservices:pattern', [name], SlowController.prototype.onPing);
+
+    @Module({
+      imports: [PlatformModule.forRoot({ name: 'platform-test', messaging: { produces: [], consumes: [slowTopic] } })],
+      controllers: [SlowController],
+      providers: [Connection],
+    })
+    class DrainModule {}
+    const app = await createService({ module: DrainModule, title: 'test' });
+    await app.init();
+    await app.startAllMicroservices();
+    await app.get(MessagingClient).publish(slowTopic, [{ key: '1', value: { n: 1 } }]);
+    await started;
+    await app.close();
+    expect(events).toEqual(['handled 1', 'connection closed']);
   });
 
   it('refuses to start when a consumed topic has no handler', async () => {

@@ -4,7 +4,7 @@ import {
   Injectable,
   Module,
   type DynamicModule,
-  type OnApplicationShutdown,
+  type BeforeApplicationShutdown,
   type OnModuleInit,
   type Provider,
 } from '@nestjs/common';
@@ -47,7 +47,7 @@ export interface PlatformOptions {
 
 /** Registers database and Kafka readiness checks and drains Kafka on shutdown. */
 @Injectable()
-class PlatformLifecycle implements OnModuleInit, OnApplicationShutdown {
+class PlatformLifecycle implements OnModuleInit, BeforeApplicationShutdown {
   constructor(
     private readonly health: HealthRegistry,
     @Inject(PLATFORM_OPTIONS) private readonly options: PlatformOptions,
@@ -79,7 +79,11 @@ class PlatformLifecycle implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Before the shutdown hooks that close connections (TypeORM's data source among them): handlers in flight finish
+   * and commit while the database is still there.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.messaging?.close();
   }
 }

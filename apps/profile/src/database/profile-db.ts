@@ -1,4 +1,5 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { MessagingClient } from '@weft/messaging';
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
 import { CONFIG, PLATFORM_OPTIONS, type PlatformOptions } from '@weft/platform';
 import type { ProfileConfig } from '../config';
@@ -13,11 +14,15 @@ export interface Sql {
  * service's schema so statements name tables plainly. TypeORM keeps migrations and the small CRUD entities.
  */
 @Injectable()
-export class ProfileDb implements Sql, OnModuleDestroy {
+export class ProfileDb implements Sql, OnApplicationShutdown {
   readonly schema: string;
   private readonly pool: Pool;
 
-  constructor(@Inject(CONFIG) config: ProfileConfig, @Inject(PLATFORM_OPTIONS) options: PlatformOptions) {
+  constructor(
+    @Inject(CONFIG) config: ProfileConfig,
+    @Inject(PLATFORM_OPTIONS) options: PlatformOptions,
+    @Inject(MessagingClient) private readonly messaging: MessagingClient,
+  ) {
     this.schema = process.env['DATABASE_SCHEMA'] || options.name.replace(/-/g, '_');
     this.pool = new Pool({
       connectionString: config.DATABASE_URL,
@@ -65,7 +70,9 @@ export class ProfileDb implements Sql, OnModuleDestroy {
     return this.pool.connect();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
+    // Kafka handlers write through this pool: they finish and commit before it closes, whichever hook runs first.
+    await this.messaging.close();
     await this.pool.end();
   }
 }
