@@ -3,7 +3,7 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Type } from 'avsc';
 import { createTestTopics, expectEventually, integrationEnv, requireSchemaRegistry } from '@weft/testing';
-import { MessagingClient, type ConsumedMessage, type TopicContract } from '@weft/messaging';
+import { MessagingClient, PermanentMessageError, readDeadLetters, type ConsumedMessage, type TopicContract } from '@weft/messaging';
 import { createService } from './bootstrap';
 import { DomainError } from './http/domain-error';
 import { PlatformModule } from './platform.module';
@@ -136,6 +136,33 @@ describe(PlatformModule.name, () => {
     await started;
     await app.close();
     expect(events).toEqual(['handled 1', 'connection closed']);
+  });
+
+  it('hands a Kafka handler\'s error to the consumer as thrown, so a permanent one is dead-lettered with its code', async () => {
+    @Controller()
+    class RejectingController {
+      @EventPattern('__topic__')
+      async onPing(@Payload() batch: ConsumedMessage<{ n: number }>[]) {
+        const bad = batch.find((m) => m.data.n === 13);
+        if (bad) throw new PermanentMessageError('unlucky_ping', `ping ${bad.data.n} is refused`);
+      }
+    }
+    const [name] = await createTestTopics(['platform-reject']);
+    const rejectTopic: TopicContract<{ n: number }> = { name, partitions: 1, valueType: pingType };
+    Reflect.defineMetadata('microservices:pattern', [name], RejectingController.prototype.onPing);
+    const app = await start([rejectTopic], [RejectingController]);
+    try {
+      const messaging = app.get(MessagingClient);
+      await messaging.publish(rejectTopic, [12, 13, 14].map((n) => ({ key: String(n), value: { n } })));
+      await expectEventually(async () => {
+        const letters = await readDeadLetters(messaging.kafka, `weft.platform-test.${name}`);
+        expect(letters.map((l) => [l.source.offset, l.error.code, l.error.message, l.error.attempts])).toEqual([
+          ['1', 'unlucky_ping', 'ping 13 is refused', 1],
+        ]);
+      }, { timeoutMs: 20_000, intervalMs: 500 });
+    } finally {
+      await app.close();
+    }
   });
 
   it('refuses to start when a consumed topic has no handler', async () => {

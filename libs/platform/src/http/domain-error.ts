@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { throwError, type Observable } from 'rxjs';
 
 export interface ErrorDetail {
   /** Path of the offending field (dotted, or JSON pointer), when one field is to blame. */
@@ -40,7 +41,9 @@ export interface ErrorBody {
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger(ErrorFilter.name);
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
+    // Kafka handlers get their error back as thrown: the consumer decides on retries and dead letters by its kind.
+    if (host.getType() !== 'http') return throwError(() => exception);
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body, headers } = this.toResponse(exception);
     for (const [k, v] of Object.entries(headers)) void reply.header(k, v);
