@@ -1,5 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 
+interface TeardownModule {
+  deleteRunTopics(prefix: string | undefined): Promise<void>;
+}
+
 interface SetupModule {
   readInfraEnv(): Record<string, string>;
   startSchemaRegistry(env: Record<string, string>, schema?: string): Promise<string | undefined>;
@@ -26,15 +30,20 @@ export async function benchInfra(): Promise<BenchInfra> {
   };
   Object.assign(process.env, env);
   let schemaRegistryUrl = process.env['SCHEMA_REGISTRY_URL'];
-  let stop = async () => undefined;
+  let registry: { child: ChildProcess } | undefined;
   if (!schemaRegistryUrl) {
     schemaRegistryUrl = await setup.startSchemaRegistry(env, 'schema_registry');
     if (!schemaRegistryUrl) throw new Error('SCHEMA_REGISTRY_URL is not set and apps/schema-registry is missing');
-    const registry = (globalThis as { __WEFT_REGISTRY__?: { child: ChildProcess } }).__WEFT_REGISTRY__;
-    stop = async () => {
-      registry?.child.kill('SIGTERM');
-    };
+    registry = (globalThis as { __WEFT_REGISTRY__?: { child: ChildProcess } }).__WEFT_REGISTRY__;
   }
+  const stop = async () => {
+    registry?.child.kill('SIGTERM');
+    // Only the prefix bench-env.js chose for this run: a prefix set by the user may name an installation's topics.
+    if (process.env['WEFT_BENCH_OWNS_TOPIC_PREFIX']) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      await (require('./global-teardown.js') as TeardownModule).deleteRunTopics(process.env['WEFT_TOPIC_PREFIX']);
+    }
+  };
   return { kafkaBrokers: env.KAFKA_BROKERS.split(','), databaseUrl: env.DATABASE_URL, schemaRegistryUrl, stop };
 }
 

@@ -41,3 +41,5 @@ module.exports = async function globalTeardown() {
   await deleteRunTopics(globalThis.__WEFT_TOPIC_PREFIX__);
   for (const container of globalThis.__WEFT_CONTAINERS__ ?? []) await container.stop();
 };
+
+module.exports.deleteRunTopics = deleteRunTopics;
