@@ -1,18 +1,12 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
+import { quotedSchema } from '@weft/platform';
 import { DEFAULT_IDENTITY_RULES, NAMESPACE_KINDS, STANDARD_NAMESPACES } from '../namespaces/standard-namespaces';
-
-/** The service's own schema, quoted (the connection does not set search_path, so every name is qualified). */
-function schemaOf(queryRunner: QueryRunner): string {
-  const schema = (queryRunner.connection.options as PostgresConnectionOptions).schema ?? 'public';
-  return `"${schema.replace(/"/g, '""')}"`;
-}
 
 export class CreateIdentityTables1767312000000 implements MigrationInterface {
   name = 'CreateIdentityTables1767312000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const s = schemaOf(queryRunner);
+    const s = quotedSchema(queryRunner.connection);
     const kinds = NAMESPACE_KINDS.map((k) => `'${k}'`).join(', ');
     await queryRunner.query(`
       CREATE TABLE ${s}."namespaces" (
@@ -93,7 +87,7 @@ export class CreateIdentityTables1767312000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    const s = schemaOf(queryRunner);
+    const s = quotedSchema(queryRunner.connection);
     for (const table of ['graph_changes', 'applied_records', 'links', 'identities', 'identity_rules', 'namespaces']) {
       await queryRunner.query(`DROP TABLE ${s}."${table}"`);
     }

@@ -1,10 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
-
-function schemaOf(queryRunner: QueryRunner): string {
-  const schema = (queryRunner.connection.options as PostgresConnectionOptions).schema ?? 'public';
-  return `"${schema.replace(/"/g, '""')}"`;
-}
+import { quotedSchema } from '@weft/platform';
 
 /**
  * Known identities are seen again all the time, and their last-seen and link times are refreshed in place. With room
@@ -16,13 +11,13 @@ export class LeaveRoomForTimeRefreshes1767398400000 implements MigrationInterfac
   name = 'LeaveRoomForTimeRefreshes1767398400000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const s = schemaOf(queryRunner);
+    const s = quotedSchema(queryRunner.connection);
     await queryRunner.query(`ALTER TABLE ${s}."identities" SET (fillfactor = 85)`);
     await queryRunner.query(`ALTER TABLE ${s}."links" SET (fillfactor = 85)`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    const s = schemaOf(queryRunner);
+    const s = quotedSchema(queryRunner.connection);
     await queryRunner.query(`ALTER TABLE ${s}."identities" RESET (fillfactor)`);
     await queryRunner.query(`ALTER TABLE ${s}."links" RESET (fillfactor)`);
   }

@@ -1,17 +1,11 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
-
-/** The service's own schema, quoted (the connection does not set search_path, so every name is qualified). */
-function schemaOf(queryRunner: QueryRunner): string {
-  const schema = (queryRunner.connection.options as PostgresConnectionOptions).schema ?? 'public';
-  return `"${schema.replace(/"/g, '""')}"`;
-}
+import { quotedSchema } from '@weft/platform';
 
 export class CreateIngestionTables1767225700000 implements MigrationInterface {
   name = 'CreateIngestionTables1767225700000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const s = schemaOf(queryRunner);
+    const s = quotedSchema(queryRunner.connection);
     await queryRunner.query(`
       CREATE TABLE ${s}."field_groups" (
         "id" text PRIMARY KEY,
@@ -95,7 +89,7 @@ export class CreateIngestionTables1767225700000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    const s = schemaOf(queryRunner);
+    const s = quotedSchema(queryRunner.connection);
     for (const table of ['batch_failures', 'batches', 'ingest_errors', 'datasets', 'xdm_schemas', 'field_groups']) {
       await queryRunner.query(`DROP TABLE ${s}."${table}"`);
     }

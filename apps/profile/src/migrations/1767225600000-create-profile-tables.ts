@@ -1,11 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
-
-/** The service's own schema, quoted (the TypeORM connection does not set search_path, so every name is qualified). */
-function schemaOf(queryRunner: QueryRunner): string {
-  const schema = (queryRunner.connection.options as PostgresConnectionOptions).schema ?? 'public';
-  return `"${schema.replace(/"/g, '""')}"`;
-}
+import { quotedSchema } from '@weft/platform';
 
 /** Id of the merge policy every new installation starts with as its default. */
 export const INITIAL_DEFAULT_POLICY_ID = '00000000-0000-4000-8000-000000000001';
@@ -14,7 +8,7 @@ export class CreateProfileTables1767225600000 implements MigrationInterface {
   name = 'CreateProfileTables1767225600000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const s = schemaOf(queryRunner);
+    const s = quotedSchema(queryRunner.connection);
     // Profile versions come from one sequence: they grow for every profile, across merges and deletions.
     await queryRunner.query(`CREATE SEQUENCE ${s}.profile_version_seq`);
     await queryRunner.query(`
@@ -120,7 +114,7 @@ export class CreateProfileTables1767225600000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    const s = schemaOf(queryRunner);
+    const s = quotedSchema(queryRunner.connection);
     for (const table of ['privacy_jobs', 'memberships', 'profiles', 'dataset_retention', 'events', 'fragments', 'graph_changes', 'profile_redirects', 'identities', 'merge_policies']) {
       await queryRunner.query(`DROP TABLE ${s}.${table}`);
     }

@@ -1,10 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
-
-function schemaOf(queryRunner: QueryRunner): string {
-  const schema = (queryRunner.connection.options as PostgresConnectionOptions).schema ?? 'public';
-  return `"${schema.replace(/"/g, '""')}"`;
-}
+import { quotedSchema } from '@weft/platform';
 
 /**
  * A materialized profile is rewritten each time it changes (every new event raises its count and version). With
@@ -15,10 +10,10 @@ export class LeaveRoomForProfileUpdates1767484800000 implements MigrationInterfa
   name = 'LeaveRoomForProfileUpdates1767484800000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE ${schemaOf(queryRunner)}.profiles SET (fillfactor = 70)`);
+    await queryRunner.query(`ALTER TABLE ${quotedSchema(queryRunner.connection)}.profiles SET (fillfactor = 70)`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE ${schemaOf(queryRunner)}.profiles RESET (fillfactor)`);
+    await queryRunner.query(`ALTER TABLE ${quotedSchema(queryRunner.connection)}.profiles RESET (fillfactor)`);
   }
 }

@@ -1,17 +1,11 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
-
-/** The service's own schema, quoted (the connection does not set search_path, so every name is qualified). */
-function schemaOf(queryRunner: QueryRunner): string {
-  const schema = (queryRunner.connection.options as PostgresConnectionOptions).schema ?? 'public';
-  return `"${schema.replace(/"/g, '""')}"`;
-}
+import { quotedSchema } from '@weft/platform';
 
 export class CreateRegistryTables1767225600000 implements MigrationInterface {
   name = 'CreateRegistryTables1767225600000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const s = schemaOf(queryRunner);
+    const s = quotedSchema(queryRunner.connection);
     await queryRunner.query(`
       CREATE TABLE ${s}."schemas" (
         "id" serial PRIMARY KEY,
@@ -43,7 +37,7 @@ export class CreateRegistryTables1767225600000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    const s = schemaOf(queryRunner);
+    const s = quotedSchema(queryRunner.connection);
     await queryRunner.query(`DROP TABLE ${s}."compatibility_configs"`);
     await queryRunner.query(`DROP TABLE ${s}."subject_versions"`);
     await queryRunner.query(`DROP TABLE ${s}."schemas"`);

@@ -1,17 +1,11 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
-
-/** The service's own schema, quoted (the connection does not set search_path, so every name is qualified). */
-function schemaOf(queryRunner: QueryRunner): string {
-  const schema = (queryRunner.connection.options as PostgresConnectionOptions).schema ?? 'public';
-  return `"${schema.replace(/"/g, '""')}"`;
-}
+import { quotedSchema } from '@weft/platform';
 
 export class CreateSegmentationTables1767398400000 implements MigrationInterface {
   name = 'CreateSegmentationTables1767398400000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const s = schemaOf(queryRunner);
+    const s = quotedSchema(queryRunner.connection);
     await queryRunner.query(`
       CREATE TABLE ${s}."segments" (
         "id" uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -78,7 +72,7 @@ export class CreateSegmentationTables1767398400000 implements MigrationInterface
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    const s = schemaOf(queryRunner);
+    const s = quotedSchema(queryRunner.connection);
     await queryRunner.query(`DROP TABLE ${s}."segment_jobs"`);
     await queryRunner.query(`DROP TABLE ${s}."memberships"`);
     await queryRunner.query(`DROP TABLE ${s}."profile_snapshots"`);

@@ -1,11 +1,4 @@
-import type { DataSource } from 'typeorm';
-import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
-
-/** The service's schema, quoted for raw SQL (the connection does not set search_path). */
-export function quotedSchema(dataSource: DataSource): string {
-  const schema = (dataSource.options as PostgresConnectionOptions).schema ?? 'public';
-  return `"${schema.replace(/"/g, '""')}"`;
-}
+export { quotedSchema } from '@weft/platform';
 
 /**
  * Rows of a raw query. TypeORM's Postgres driver answers UPDATE and DELETE with `[rows, rowCount]` but other

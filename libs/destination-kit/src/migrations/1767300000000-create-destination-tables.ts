@@ -1,18 +1,12 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
+import { quotedSchema } from '@weft/platform';
 import { CORE_POLICIES } from '../governance/policy';
-
-/** The service's own schema, quoted (every name is qualified; search_path is not set). */
-function schemaOf(queryRunner: QueryRunner): string {
-  const schema = (queryRunner.connection.options as PostgresConnectionOptions).schema ?? 'public';
-  return `"${schema.replace(/"/g, '""')}"`;
-}
 
 export class CreateDestinationTables1767300000000 implements MigrationInterface {
   name = 'CreateDestinationTables1767300000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const s = schemaOf(queryRunner);
+    const s = quotedSchema(queryRunner.connection);
     await queryRunner.query(`
       CREATE TABLE ${s}."connections" (
         "id" uuid PRIMARY KEY,
@@ -152,7 +146,7 @@ export class CreateDestinationTables1767300000000 implements MigrationInterface 
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    const s = schemaOf(queryRunner);
+    const s = quotedSchema(queryRunner.connection);
     await queryRunner.query(`DROP FUNCTION ${s}."add_counts"(jsonb, jsonb)`);
     for (const table of [
       'dataflow_runs',

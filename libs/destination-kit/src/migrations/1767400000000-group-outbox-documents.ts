@@ -1,10 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
-
-function schemaOf(queryRunner: QueryRunner): string {
-  const schema = (queryRunner.connection.options as PostgresConnectionOptions).schema ?? 'public';
-  return `"${schema.replace(/"/g, '""')}"`;
-}
+import { quotedSchema } from '@weft/platform';
 
 /**
  * An outbox row holds the documents one Kafka batch wrote for one dataflow (up to the connection's
@@ -15,7 +10,7 @@ export class GroupOutboxDocuments1767400000000 implements MigrationInterface {
   name = 'GroupOutboxDocuments1767400000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const s = schemaOf(queryRunner);
+    const s = quotedSchema(queryRunner.connection);
     await queryRunner.query(`ALTER TABLE ${s}."outbox" ADD COLUMN "profile_ids" text[]`);
     await queryRunner.query(`UPDATE ${s}."outbox" SET "profile_ids" = ARRAY["profile_id"], "document" = '[' || "document" || ']'`);
     await queryRunner.query(`ALTER TABLE ${s}."outbox" ALTER COLUMN "profile_ids" SET NOT NULL`);
@@ -24,7 +19,7 @@ export class GroupOutboxDocuments1767400000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    const s = schemaOf(queryRunner);
+    const s = quotedSchema(queryRunner.connection);
     await queryRunner.query(`ALTER TABLE ${s}."outbox" RENAME COLUMN "documents" TO "document"`);
     await queryRunner.query(`ALTER TABLE ${s}."outbox" ADD COLUMN "profile_id" text`);
     await queryRunner.query(`

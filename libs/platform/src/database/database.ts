@@ -1,6 +1,16 @@
 import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 
 const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
+
+/**
+ * The service's schema, quoted for raw SQL: the TypeORM connection does not set search_path, so migrations and raw
+ * statements qualify every table (`queryRunner.connection` in a migration).
+ */
+export function quotedSchema(dataSource: DataSource): string {
+  return quote((dataSource.options as PostgresConnectionOptions).schema ?? 'public');
+}
 
 /** Creates the database named in `url` and `schema` inside it when they are missing (safe to run concurrently). */
 export async function ensureDatabaseAndSchema(url: string, schema?: string): Promise<void> {
