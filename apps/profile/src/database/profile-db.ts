@@ -1,5 +1,4 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { MessagingClient } from '@weft/messaging';
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
 import { CONFIG, PLATFORM_OPTIONS, type PlatformOptions } from '@weft/platform';
 import type { ProfileConfig } from '../config';
@@ -18,11 +17,7 @@ export class ProfileDb implements Sql, OnApplicationShutdown {
   readonly schema: string;
   private readonly pool: Pool;
 
-  constructor(
-    @Inject(CONFIG) config: ProfileConfig,
-    @Inject(PLATFORM_OPTIONS) options: PlatformOptions,
-    @Inject(MessagingClient) private readonly messaging: MessagingClient,
-  ) {
+  constructor(@Inject(CONFIG) config: ProfileConfig, @Inject(PLATFORM_OPTIONS) options: PlatformOptions) {
     this.schema = process.env['DATABASE_SCHEMA'] || options.name.replace(/-/g, '_');
     this.pool = new Pool({
       connectionString: config.DATABASE_URL,
@@ -70,9 +65,8 @@ export class ProfileDb implements Sql, OnApplicationShutdown {
     return this.pool.connect();
   }
 
+  /** After the platform drained Kafka (beforeApplicationShutdown): no handler writes through the pool any more. */
   async onApplicationShutdown(): Promise<void> {
-    // Kafka handlers write through this pool: they finish and commit before it closes, whichever hook runs first.
-    await this.messaging.close();
     await this.pool.end();
   }
 }

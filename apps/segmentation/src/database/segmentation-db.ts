@@ -1,6 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { MessagingClient } from '@weft/messaging';
 import { CONFIG, type BaseConfig } from '@weft/platform';
 import { Pool, type QueryResultRow } from 'pg';
 import type { DataSource } from 'typeorm';
@@ -15,11 +14,7 @@ export class SegmentationDb implements OnApplicationShutdown {
   readonly schema: string;
   private readonly pool: Pool;
 
-  constructor(
-    @Inject(CONFIG) config: BaseConfig,
-    @InjectDataSource() dataSource: DataSource,
-    private readonly messaging: MessagingClient,
-  ) {
+  constructor(@Inject(CONFIG) config: BaseConfig, @InjectDataSource() dataSource: DataSource) {
     this.schema = (dataSource.options as PostgresConnectionOptions).schema ?? 'public';
     this.pool = new Pool({
       connectionString: config.DATABASE_URL,
@@ -40,9 +35,8 @@ export class SegmentationDb implements OnApplicationShutdown {
     return (await this.pool.query<R>({ name, text, values })).rows;
   }
 
+  /** After the platform drained Kafka (beforeApplicationShutdown): no handler writes through the pool any more. */
   async onApplicationShutdown(): Promise<void> {
-    // Kafka handlers write through this pool: they finish and commit before it closes, whichever hook runs first.
-    await this.messaging.close();
     await this.pool.end();
   }
 }
