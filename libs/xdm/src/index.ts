@@ -9,6 +9,7 @@ export {
   type IdentityMap,
 } from './avro/contracts';
 export { toAvro, fromAvro, type ToAvroOptions, type ToAvroResult } from './avro/convert';
+export { xdmReaderFor, type XdmReader } from './avro/xdm-reader';
 export { normalizeXdm, type NormalizeOptions, type XdmDocument } from './json/normalize';
 export {
   extractIdentities,

@@ -14,6 +14,7 @@ export interface ExtractedIdentities {
 
 /** Reads the identities of a plain XDM document (see normalizeXdm) from its identityMap. */
 export function extractIdentities(doc: Record<string, unknown>): ExtractedIdentities {
+  // Paths are built only for issues: this runs for every ingested document.
   const issues: XdmIssue[] = [];
   const identities: Required<Identity>[] = [];
   const byKey = new Map<string, Required<Identity>>();
@@ -21,71 +22,78 @@ export function extractIdentities(doc: Record<string, unknown>): ExtractedIdenti
   if (identityMap !== undefined && identityMap !== null && !isPlainObject(identityMap)) {
     issues.push({ path: 'identityMap', code: 'typeMismatch', message: 'identityMap must be an object' });
   }
-  for (const [namespace, items] of Object.entries(isPlainObject(identityMap) ? identityMap : {})) {
-    const nsPath = childPath('identityMap', namespace);
+  const namespaces = isPlainObject(identityMap) ? Object.keys(identityMap) : [];
+  for (const namespace of namespaces) {
+    const items = (identityMap as Record<string, unknown>)[namespace];
     if (!Array.isArray(items)) {
       issues.push({
-        path: nsPath,
+        path: childPath('identityMap', namespace),
         code: 'typeMismatch',
         message: 'identities of a namespace must be an array',
       });
       continue;
     }
-    items.forEach((item, i) => {
-      const identity = readIdentity(namespace, item, childPath(nsPath, i), issues);
-      if (!identity) return;
+    for (let i = 0; i < items.length; i++) {
+      const identity = readIdentity(namespace, items[i], i, issues);
+      if (!identity) continue;
       const key = formatIdentityKey(identity);
       const seen = byKey.get(key);
       if (seen) {
         seen.primary ||= identity.primary;
-        return;
+        continue;
       }
       byKey.set(key, identity);
       identities.push(identity);
-    });
+    }
   }
-  const marked = identities.filter((i) => i.primary);
-  if (marked.length > 1) {
+  let marked: Required<Identity> | undefined;
+  let markedCount = 0;
+  for (const identity of identities) {
+    if (!identity.primary) continue;
+    marked ??= identity;
+    markedCount++;
+  }
+  if (markedCount > 1) {
     issues.push({
       path: 'identityMap',
       code: 'multiplePrimaryIdentities',
-      message: `only one identity may be primary, found ${marked.map(formatIdentityKey).join(', ')}`,
+      message: `only one identity may be primary, found ${identities.filter((i) => i.primary).map(formatIdentityKey).join(', ')}`,
     });
   }
   if (issues.length > 0) throw new XdmValidationError(issues);
-  const chosen = marked[0] ?? identities.find((i) => i.namespace === 'ECID') ?? identities[0];
+  const chosen = marked ?? identities.find((i) => i.namespace === 'ECID') ?? identities[0];
   return { identities, primary: chosen ? { namespace: chosen.namespace, id: chosen.id } : null };
 }
 
 function readIdentity(
   namespace: string,
   item: unknown,
-  path: string,
+  index: number,
   issues: XdmIssue[],
 ): Required<Identity> | undefined {
   if (!isPlainObject(item)) {
-    issues.push({ path, code: 'typeMismatch', message: 'an identity must be an object' });
+    issues.push({ path: itemPath(namespace, index), code: 'typeMismatch', message: 'an identity must be an object' });
     return undefined;
   }
   const { id, authenticatedState = 'ambiguous', primary = false } = item;
   const before = issues.length;
   if (typeof id !== 'string' || id.trim() === '') {
     issues.push({
-      path: childPath(path, 'id'),
+      path: childPath(itemPath(namespace, index), 'id'),
       code: 'invalidIdentity',
       message: 'id must be a non-empty string',
     });
   }
   if (!(AuthenticatedStateSymbols as readonly unknown[]).includes(authenticatedState)) {
     issues.push({
-      path: childPath(path, 'authenticatedState'),
+      path: childPath(itemPath(namespace, index), 'authenticatedState'),
       code: 'invalidEnum',
       message: `expected one of ${AuthenticatedStateSymbols.join(', ')}`,
     });
   }
   if (typeof primary !== 'boolean') {
     issues.push({
-      path: childPath(path, 'primary'),
+      path: childPath(itemPath(namespace, index), 'primary'),
       code: 'typeMismatch',
       message: 'primary must be a boolean',
     });
@@ -97,6 +105,10 @@ function readIdentity(
     authenticatedState: authenticatedState as Identity['authenticatedState'] & string,
     primary: primary as boolean,
   };
+}
+
+function itemPath(namespace: string, index: number): string {
+  return childPath(childPath('identityMap', namespace), index);
 }
 
 /** The Kafka key form of an identity: `<namespace>:<id>`. */
