@@ -8,7 +8,7 @@ import { Type } from 'avsc';
 import { checkIdentity, DEFAULT_GRAPH_LIMITS, GraphConfig } from '@weft/identity-graph';
 import { MessagingClient, type TopicContract } from '@weft/messaging';
 import { benchInfra, uniqueName } from '@weft/testing';
-import { extractIdentities, formatIdentityKey, fromAvro, parseAvroSchema, topics, type IngestEnvelope } from '@weft/xdm';
+import { extractIdentities, formatIdentityKey, fromAvro, parseAvroSchema, topics, xdmReaderFor, type IngestEnvelope } from '@weft/xdm';
 import { aDataset } from '../test/factories';
 import { ecidFor } from '../test/generate-csv';
 import { DocumentValidator, isJsonLd } from '../src/ingest/document-validator';
@@ -68,6 +68,7 @@ async function main(): Promise<void> {
       avroDocs.map((b) => datasetAvro.fromBuffer(b)),
       (v) => fromAvro(datasetAvro as Type, v),
     ),
+    'Kafka inlet xdmReaderFor (Avro straight to XDM JSON)': cpuPerItem(avroDocs, xdmReaderFor(datasetAvro)),
     'JSON-LD check (isJsonLd)': cpuPerItem(docs, (d) => isJsonLd(d)),
     'Ajv validate': cpuPerItem(docs, (d) => dataset.schema.validate(d)),
     'identities: extractIdentities': cpuPerItem(docs, (d) => extractIdentities(d)),

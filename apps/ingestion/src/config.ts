@@ -23,6 +23,11 @@ export const ingestionConfigSchema = z.object({
   INBOUND_ENABLED: z.stringbool().default(true),
   /** Messages of weft.inbound.v1 validated and produced together. */
   INBOUND_MAX_BATCH: z.coerce.number().int().min(1).default(2000),
+  /**
+   * Partitions of weft.inbound.v1 handled at the same time: while one partition's slice waits for Kafka to acknowledge
+   * it, another is validated. Each partition stays in order.
+   */
+  INBOUND_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).default(3),
   BATCH_POLL_MS: z.coerce.number().int().min(10).default(1000),
   /** A batch whose worker has not renewed its lease for this long is taken over (the worker died). */
   BATCH_LEASE_MS: z.coerce.number().int().min(1000).default(30_000),

@@ -34,6 +34,7 @@ export class InboundConsumer implements OnApplicationBootstrap {
       decode: (raw) => raw,
       handle: (batch) => this.handle(batch),
       maxBatchSize: this.config.INBOUND_MAX_BATCH,
+      partitionsConsumedConcurrently: this.config.INBOUND_PARTITIONS_CONCURRENTLY,
       onError: (err, ctx) => this.logger.warn(`inbound slice ${ctx.topic}/${ctx.partition} failed${ctx.deadLettered ? ' and was dead-lettered' : ''}: ${String(err)}`),
     });
     await consumer.start();

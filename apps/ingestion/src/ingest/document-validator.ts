@@ -156,7 +156,7 @@ export class DocumentValidator {
     if (errors.length > before) return [];
     let identities: Required<Identity>[];
     try {
-      identities = [...extractIdentities(doc).identities];
+      identities = extractIdentities(doc).identities;
     } catch (err) {
       errors.push(...xdmErrors(err));
       return [];
@@ -188,7 +188,9 @@ export class DocumentValidator {
       if (issue.code === 'IDENTITY_INVALID_ECID' && !dataset.validateEcid) continue;
       errors.push(ingestError(issue.code, issue.message, identityPath(doc, identity)));
     }
-    if (identities.filter((i) => i.primary).length > 1) {
+    let primaries = 0;
+    for (const identity of identities) if (identity.primary) primaries++;
+    if (primaries > 1) {
       errors.push(
         ingestError(
           'MULTIPLE_PRIMARY_IDENTITIES',
@@ -209,12 +211,16 @@ export function isJsonLd(doc: Record<string, unknown>): boolean {
   return Array.isArray(doc.identities) || hasJsonLdKey(doc);
 }
 
-function hasJsonLdKey(value: unknown): boolean {
-  if (Array.isArray(value)) return value.some(hasJsonLdKey);
-  if (typeof value !== 'object' || value === null) return false;
+function hasJsonLdKey(value: object): boolean {
+  if (Array.isArray(value)) {
+    for (const item of value) if (typeof item === 'object' && item !== null && hasJsonLdKey(item as object)) return true;
+    return false;
+  }
   for (const key in value) {
     if (key.charCodeAt(0) === 64 /* @ */ || key.includes(':')) return true;
-    if (hasJsonLdKey((value as Record<string, unknown>)[key])) return true;
+    // Scalars, most of a document, are skipped without a call.
+    const child = (value as Record<string, unknown>)[key];
+    if (typeof child === 'object' && child !== null && hasJsonLdKey(child)) return true;
   }
   return false;
 }
@@ -246,8 +252,12 @@ function checkPlaceholders(identityMap: unknown, errors: IngestError[]): void {
   }
 }
 
+/** Longest placeholder (anonymous, undefined). */
+const PLACEHOLDER_MAX_LENGTH = 9;
+
 function isPlaceholder(value: string): boolean {
   const v = value.trim();
+  if (v.length > PLACEHOLDER_MAX_LENGTH) return false;
   return v === '' || PLACEHOLDERS.has(v.toLowerCase());
 }
 

@@ -86,7 +86,7 @@ export class IngestService {
         id = idOf(message.value);
         errors = [ingestError('UNKNOWN_DATASET', `dataset ${JSON.stringify(datasetId)} does not exist`)];
       } else {
-        const result = this.validator.validate(message.value, target, { ...ctx, defaultId: message.defaultId });
+        const result = this.validator.validate(message.value, target, message.defaultId === undefined ? ctx : { ...ctx, defaultId: message.defaultId });
         if (result.ok && !message.errors?.length) {
           const envelope = result.envelope;
           accepted.push({ key: envelope.primaryIdentity ? formatIdentityKey(envelope.primaryIdentity) : null, value: envelope });
