@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, hash, randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import {
   applyRecord,
@@ -203,7 +203,12 @@ export class PostgresGraphStore {
 
     for (const chunk of lockableChunks(slow)) {
       const graphIds = new Set(chunk.flatMap((c) => c.identities.flatMap((i) => rows.get(identityKey(i)) ?? [])));
-      const applied = await this.inTransaction((client) => this.applySlow(client, chunk, config, graphIds), KEY_LOOKUPS);
+      const identities = uniqueIdentities(chunk.flatMap((c) => c.identities));
+      // The transaction starts, sets the planner and takes its locks in one round trip; `graphIds` as of this attempt.
+      const applied = await this.inTransaction(
+        (client) => this.applySlow(client, chunk, identities, config, graphIds),
+        () => [KEY_LOOKUPS, this.lockStatement(['identity', identities.map(identityKey)], ['graph', [...graphIds]])].join('; '),
+      );
       chunk.forEach((c, i) => (resolutions[c.index] = { profileId: applied.profiles[i], primary: c.primary }));
       changes += applied.changes;
     }
@@ -325,35 +330,45 @@ export class PostgresGraphStore {
   }
 
   /**
-   * Applies `records` under locks: on their identities, then on `graphIds`, the graphs they were seen in before the
-   * transaction. If an identity is in another graph once the locks are held, the transaction starts over with the
-   * graphs just read (`graphIds` is updated for the next attempt).
+   * Applies `records` under the locks the transaction took when it started: on their `identities`, then on `graphIds`,
+   * the graphs they were seen in before the transaction. If an identity is in another graph once the locks are held, the
+   * transaction starts over with the graphs just read (`graphIds` is updated for the next attempt).
+   *
+   * Records already applied (by id) are not applied again: the first occurrence of each id is recorded in the statement
+   * that reads the graphs, under the identity locks, so a concurrent delivery of the same record waits for this one
+   * (and a transaction that starts over records nothing).
    */
   private async applySlow(
     client: PoolClient,
     records: Classified[],
+    recordIdentities: Identity[],
     config: GraphConfig,
     graphIds: Set<string>,
   ): Promise<{ profiles: string[]; changes: number }> {
-    const recordIdentities = uniqueIdentities(records.flatMap((c) => c.identities));
     const locked = [...graphIds];
-    await this.lock(client, ['identity', recordIdentities.map(identityKey)], ['graph', locked]);
-    const { current, members, links: linkRows } = await this.readLocked(client, recordIdentities, locked);
+    const fresh = new Set<RecordToResolve>();
+    const firstById = new Map<string, RecordToResolve>();
+    for (const { record } of records) {
+      if (record.id === undefined) fresh.add(record);
+      else if (!firstById.has(record.id)) firstById.set(record.id, record);
+    }
+    const { current, members, links: linkRows, applied } = await this.readLocked(client, recordIdentities, locked, [...firstById.keys()]);
     if ([...current.values()].some((row) => row.graphId && !graphIds.has(row.graphId))) {
       graphIds.clear();
       for (const row of current.values()) if (row.graphId) graphIds.add(row.graphId);
       throw new RetryError();
     }
+    for (const id of applied) fresh.add(firstById.get(id)!);
 
     const state = new Map<string, IdentityRow>();
     for (const row of [...current.values(), ...members]) state.set(identityKey(row), { ...row });
     const initial = new Map([...state].map(([k, row]) => [k, { ...row }]));
     const graphs = groupGraphs(members, linkRows);
-    const signatures = new Map(graphs.map((g) => [g.graphId, signatureOf(g)]));
-    const store = new InMemoryGraphStore();
+    const before = new Map(graphs.map((g) => [g.graphId, g]));
+    const store = new TouchedGraphsStore();
     await store.replaceGraphs([], graphs);
+    store.touched.clear();
 
-    const fresh = await this.markApplied(client, records);
     const profiles: string[] = [];
     const changes: GraphChange[] = [];
     for (const { record, identities, primary } of records) {
@@ -397,10 +412,15 @@ export class PostgresGraphStore {
       profiles.push(state.get(identityKey(primary))!.graphId ?? soloProfileId(primary));
     }
 
-    // Only graphs the batch changed are rewritten; their old links go, their new links and members are written.
-    const all = await store.listGraphs();
-    const changed = all.filter((g) => signatures.get(g.graphId) !== signatureOf(g));
-    const kept = new Set(all.filter((g) => signatures.get(g.graphId) === signatureOf(g)).map((g) => g.graphId));
+    // Only graphs the batch changed are rewritten; their old links go, their new links and members are written. A graph
+    // no record replaced is kept as it is; one that was replaced by a graph of the same content is kept too.
+    const changed: IdentityGraph[] = [];
+    const kept = new Set<string>();
+    for (const graph of await store.listGraphs()) {
+      const old = before.get(graph.graphId);
+      if (!store.touched.has(graph.graphId) || (old && signatureOf(old) === signatureOf(graph))) kept.add(graph.graphId);
+      else changed.push(graph);
+    }
     await this.writeIdentityRows(client, [...state.values()].filter((row) => !sameRow(row, initial.get(identityKey(row)))));
     await this.writeLinkChanges(
       client,
@@ -410,27 +430,6 @@ export class PostgresGraphStore {
     // One statement for the batch; seq follows the order of the records, and of the changes within each.
     if (changes.length) await this.enqueue(client, changes);
     return { profiles, changes: changes.length };
-  }
-
-  /**
-   * Records the ids of `records`; returns the records to apply: those without an id, and the first occurrence of each
-   * id not applied before. Runs under the identity locks, so a concurrent delivery of the same record waits for this one.
-   */
-  private async markApplied(client: PoolClient, records: Classified[]): Promise<Set<RecordToResolve>> {
-    const fresh = new Set<RecordToResolve>();
-    const firstById = new Map<string, RecordToResolve>();
-    for (const { record } of records) {
-      if (record.id === undefined) fresh.add(record);
-      else if (!firstById.has(record.id)) firstById.set(record.id, record);
-    }
-    if (!firstById.size) return fresh;
-    const { rows } = await client.query<{ record_id: string }>(
-      `INSERT INTO ${this.t('applied_records')} ("record_id") SELECT * FROM unnest($1::text[])
-       ON CONFLICT DO NOTHING RETURNING "record_id"`,
-      [[...firstById.keys()]],
-    );
-    for (const { record_id } of rows) fresh.add(firstById.get(record_id)!);
-    return fresh;
   }
 
   /** Forgets applied record ids older than `before` (re-deliveries come within minutes, not days). */
@@ -482,7 +481,8 @@ export class PostgresGraphStore {
          WHERE l."a_namespace" = k."a_namespace" AND l."a_id" = k."a_id" AND l."b_namespace" = k."b_namespace" AND l."b_id" = k."b_id"
        )
        INSERT INTO ${this.t('links')} ("a_namespace", "a_id", "b_namespace", "b_id", "graph_id", "at")
-       SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[])
+       SELECT u."a_namespace", u."a_id", u."b_namespace", u."b_id", u."graph_id", ${fromEpochMs('u."at"')}
+       FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[]) AS u("a_namespace", "a_id", "b_namespace", "b_id", "graph_id", "at")
        ON CONFLICT ("a_namespace", "a_id", "b_namespace", "b_id") DO UPDATE SET "graph_id" = excluded."graph_id", "at" = excluded."at"`,
       [
         deleted.map((l) => l.link.a.namespace),
@@ -494,7 +494,7 @@ export class PostgresGraphStore {
         written.map((l) => l.link.b.namespace),
         written.map((l) => l.link.b.id),
         written.map((l) => l.graphId),
-        written.map((l) => l.link.at),
+        written.map((l) => l.link.at.getTime()),
       ],
     );
   }
@@ -527,7 +527,10 @@ export class PostgresGraphStore {
     await client.query(
       `INSERT INTO ${this.t('identities')} AS i
          ("namespace", "id", "graph_id", "first_seen", "last_seen", "linked_at", "link_refusal")
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[], $7::text[])
+       SELECT u."namespace", u."id", u."graph_id", ${fromEpochMs('u."first_seen"')}, ${fromEpochMs('u."last_seen"')},
+         ${fromEpochMs('u."linked_at"')}, u."link_refusal"
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[])
+         AS u("namespace", "id", "graph_id", "first_seen", "last_seen", "linked_at", "link_refusal")
        ON CONFLICT ("namespace", "id") DO UPDATE SET
          "graph_id" = excluded."graph_id",
          "linked_at" = excluded."linked_at",
@@ -538,9 +541,9 @@ export class PostgresGraphStore {
         rows.map((r) => r.namespace),
         rows.map((r) => r.id),
         rows.map((r) => r.graphId),
-        rows.map((r) => r.firstSeen),
-        rows.map((r) => r.lastSeen),
-        rows.map((r) => r.linkedAt),
+        rows.map((r) => r.firstSeen.getTime()),
+        rows.map((r) => r.lastSeen.getTime()),
+        rows.map((r) => r.linkedAt?.getTime() ?? null),
         rows.map((r) => r.linkRefusal),
       ],
     );
@@ -631,12 +634,13 @@ export class PostgresGraphStore {
    * after the stored time (`at` null: looked up, not seen). Seeing an identity or a pair again is true whatever else the
    * record then changes, so the times of records that go on to the linking path are refreshed here too.
    *
-   * Each row is found once, by primary key; the refresh updates the row version just read by its tuple id. A row that
+   * Each row is found once, by primary key (a lateral probe with LIMIT 1: the generic plan, costed without statistics,
+   * would otherwise build a bitmap for every key); the refresh updates the row version just read by its tuple id. A row that
    * another transaction changed in between is not refreshed by that update (its tuple id is no longer current); such
    * rows come back in `missed`, to be refreshed by key. Rows are visited in key order, so two of these statements cannot
-   * wait on each other's row locks in a cycle. A prepared statement: parsed once per connection, its generic plan
-   * probes the primary keys whatever the batch size. It commits like any statement, so no refresh is lost after the
-   * batch's offsets are committed.
+   * wait on each other's row locks in a cycle. Only the rows read come back, each flagged when its refresh was missed.
+   * A prepared statement: parsed once per connection, its generic plan probes the primary keys whatever the batch size.
+   * It commits like any statement, so no refresh is lost after the batch's offsets are committed.
    */
   private async readAndRefresh(
     identities: { identity: Identity; at: number | null }[],
@@ -646,13 +650,15 @@ export class PostgresGraphStore {
     pairs.sort((x, y) => compareIdentities(x.link.a, y.link.a) || compareIdentities(x.link.b, y.link.b));
     const epoch = (column: string) => `timestamptz 'epoch' + ${column} * interval '1 millisecond'`;
     const { rows } = await this.withDeadlockRetry(() =>
-      this.pool.query<{ kind: 'i' | 'l' | 'ri' | 'rl'; n: number; graph_id: string | null; stale: boolean }>({
+      this.pool.query<{ kind: 'i' | 'l'; n: number; graph_id: string | null; missed: boolean }>({
         name: this.statement('read_and_refresh'),
         text: `WITH "ki" AS (
                  SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS k("namespace", "id", "at", "n")
                ), "si" AS MATERIALIZED (
-                 SELECT k."n", i.ctid AS "tid", i."graph_id", k."at", i."last_seen" <= ${epoch('(k."at" - $8)')} AS "stale"
-                 FROM "ki" k JOIN ${this.t('identities')} i ON i."namespace" = k."namespace" AND i."id" = k."id"
+                 SELECT k."n", i."tid", i."graph_id", k."at", coalesce(i."last_seen" <= ${epoch('(k."at" - $8)')}, false) AS "stale"
+                 FROM "ki" k CROSS JOIN LATERAL (
+                   SELECT i.ctid AS "tid", i."graph_id", i."last_seen" FROM ${this.t('identities')} i
+                   WHERE i."namespace" = k."namespace" AND i."id" = k."id" LIMIT 1) i
                ), "ui" AS (
                  UPDATE ${this.t('identities')} i SET "last_seen" = ${epoch('s."at"')}
                  FROM "si" s WHERE s."stale" AND i.ctid = s."tid" RETURNING s."n"
@@ -660,17 +666,19 @@ export class PostgresGraphStore {
                  SELECT * FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $9::bigint[])
                    WITH ORDINALITY AS k("a_namespace", "a_id", "b_namespace", "b_id", "at", "n")
                ), "sl" AS MATERIALIZED (
-                 SELECT k."n", l.ctid AS "tid", k."at", l."at" <= ${epoch('(k."at" - $8)')} AS "stale"
-                 FROM "kl" k JOIN ${this.t('links')} l ON l."a_namespace" = k."a_namespace" AND l."a_id" = k."a_id"
-                   AND l."b_namespace" = k."b_namespace" AND l."b_id" = k."b_id"
+                 SELECT k."n", l."tid", k."at", l."at" <= ${epoch('(k."at" - $8)')} AS "stale"
+                 FROM "kl" k CROSS JOIN LATERAL (
+                   SELECT l.ctid AS "tid", l."at" FROM ${this.t('links')} l
+                   WHERE l."a_namespace" = k."a_namespace" AND l."a_id" = k."a_id" AND l."b_namespace" = k."b_namespace"
+                     AND l."b_id" = k."b_id" LIMIT 1) l
                ), "ul" AS (
                  UPDATE ${this.t('links')} l SET "at" = ${epoch('s."at"')}
                  FROM "sl" s WHERE s."stale" AND l.ctid = s."tid" RETURNING s."n"
                )
-               SELECT 'i' AS "kind", "n"::int, "graph_id", coalesce("stale", false) AS "stale" FROM "si"
-               UNION ALL SELECT 'l', "n"::int, NULL, "stale" FROM "sl"
-               UNION ALL SELECT 'ri', "n"::int, NULL, false FROM "ui"
-               UNION ALL SELECT 'rl', "n"::int, NULL, false FROM "ul"`,
+               SELECT 'i' AS "kind", s."n"::int, s."graph_id", s."stale" AND NOT EXISTS (SELECT FROM "ui" WHERE "ui"."n" = s."n") AS "missed"
+               FROM "si" s
+               UNION ALL
+               SELECT 'l', s."n"::int, NULL, s."stale" AND NOT EXISTS (SELECT FROM "ul" WHERE "ul"."n" = s."n") FROM "sl" s`,
         values: [
           identities.map((r) => r.identity.namespace),
           identities.map((r) => r.identity.id),
@@ -686,27 +694,18 @@ export class PostgresGraphStore {
     );
     const graphs = new Map<string, string | null>();
     const links = new Set<string>();
-    const staleIdentities = new Set<number>();
-    const staleLinks = new Set<number>();
+    const missed: { identities: { identity: Identity; at: number }[]; links: { link: Link; at: number }[] } = { identities: [], links: [] };
     for (const r of rows) {
       const i = r.n - 1;
       if (r.kind === 'i') {
         graphs.set(identityKey(identities[i].identity), r.graph_id);
-        if (r.stale) staleIdentities.add(i);
-      } else if (r.kind === 'l') {
+        if (r.missed) missed.identities.push(identities[i] as { identity: Identity; at: number });
+      } else {
         links.add(linkId(pairs[i].link));
-        if (r.stale) staleLinks.add(i);
-      } else if (r.kind === 'ri') staleIdentities.delete(i);
-      else staleLinks.delete(i);
+        if (r.missed) missed.links.push(pairs[i]);
+      }
     }
-    return {
-      graphs,
-      links,
-      missed: {
-        identities: [...staleIdentities].map((i) => identities[i] as { identity: Identity; at: number }),
-        links: [...staleLinks].map((i) => pairs[i]),
-      },
-    };
+    return { graphs, links, missed };
   }
 
   /** Runs a single statement again when Postgres chose it as a deadlock victim. */
@@ -722,19 +721,25 @@ export class PostgresGraphStore {
 
   /**
    * In one round trip: the rows of `identities`, and the members and links of `graphIds` (each in key order), as JSON
-   * aggregates.
+   * aggregates; and `recordIds` recorded as applied, returning those that were not recorded before.
    */
   private async readLocked(
     client: PoolClient,
     identities: readonly Identity[],
     graphIds: readonly string[],
-  ): Promise<{ current: Map<string, IdentityRow>; members: IdentityRow[]; links: { graphId: string; link: Link }[] }> {
+    recordIds: readonly string[],
+  ): Promise<{ current: Map<string, IdentityRow>; members: IdentityRow[]; links: { graphId: string; link: Link }[]; applied: string[] }> {
     const { rows } = await client.query<{
       current: JsonRow<RawIdentityRow>[] | null;
       members: JsonRow<RawIdentityRow>[] | null;
       links: JsonRow<RawLinkRow>[] | null;
+      applied: string[] | null;
     }>(
-      `SELECT
+      `WITH "applied" AS (
+         INSERT INTO ${this.t('applied_records')} ("record_id") SELECT * FROM unnest($4::text[])
+         ON CONFLICT DO NOTHING RETURNING "record_id"
+       )
+       SELECT
          (SELECT json_agg(r) FROM (
             SELECT ${IDENTITY_COLUMNS.replace(/"(\w+)"/g, 'i."$1"')} FROM unnest($1::text[], $2::text[]) AS k("namespace", "id")
             JOIN ${this.t('identities')} i ON i."namespace" = k."namespace" AND i."id" = k."id") r) AS "current",
@@ -742,15 +747,17 @@ export class PostgresGraphStore {
             SELECT ${IDENTITY_COLUMNS} FROM ${this.t('identities')} WHERE "graph_id" = ANY($3::text[])) m) AS "members",
          (SELECT json_agg(l ORDER BY l."a_namespace", l."a_id", l."b_namespace", l."b_id") FROM (
             SELECT "a_namespace", "a_id", "b_namespace", "b_id", "graph_id", "at" FROM ${this.t('links')}
-            WHERE "graph_id" = ANY($3::text[])) l) AS "links"`,
-      [identities.map((i) => i.namespace), identities.map((i) => i.id), graphIds],
+            WHERE "graph_id" = ANY($3::text[])) l) AS "links",
+         (SELECT array_agg("record_id") FROM "applied") AS "applied"`,
+      [identities.map((i) => i.namespace), identities.map((i) => i.id), graphIds, recordIds],
     );
-    const [{ current, members, links }] = rows;
+    const [{ current, members, links, applied }] = rows;
     const identityRow = (raw: JsonRow<RawIdentityRow>) => toRow(fromJson(raw, ['first_seen', 'last_seen', 'linked_at']));
     return {
       current: new Map((current ?? []).map((raw) => [identityKey(raw), identityRow(raw)])),
       members: (members ?? []).map(identityRow),
       links: (links ?? []).map((raw) => toLink(fromJson(raw, ['at']))),
+      applied: applied ?? [],
     };
   }
 
@@ -778,19 +785,27 @@ export class PostgresGraphStore {
    * order (a function scan of unnest takes them in array order); keys are scoped to this schema.
    */
   private async lock(client: PoolClient, ...groups: ['identity' | 'graph', readonly string[]][]): Promise<void> {
+    await client.query(this.lockStatement(...groups));
+  }
+
+  /** The statement of {@link lock}; the keys are integers, written into it as an array literal. */
+  private lockStatement(...groups: ['identity' | 'graph', readonly string[]][]): string {
     const hashed = groups.flatMap(([kind, keys]) =>
       [...new Set(keys.map((k) => lockKey(this.options.schema, kind, k)))].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)),
     );
-    if (!hashed.length) return;
-    await client.query(`SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k`, [hashed.map(String)]);
+    return `SELECT pg_advisory_xact_lock(k) FROM unnest('{${hashed.join(',')}}'::bigint[]) AS k`;
   }
 
-  /** Runs `work` in a transaction, started together with `settings` (one round trip); retried on RetryError and deadlocks. */
-  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>, settings?: string): Promise<T> {
+  /**
+   * Runs `work` in a transaction, started together with `opening` (settings, locks: one round trip, evaluated for each
+   * attempt); retried on RetryError and deadlocks.
+   */
+  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>, opening?: string | (() => string)): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       try {
-        await client.query(settings ? `BEGIN; ${settings}` : 'BEGIN');
+        const statements = typeof opening === 'function' ? opening() : opening;
+        await client.query(statements ? `BEGIN; ${statements}` : 'BEGIN');
         const result = await work(client);
         await client.query('COMMIT');
         return result;
@@ -801,6 +816,17 @@ export class PostgresGraphStore {
         client.release();
       }
     }
+  }
+}
+
+/** The in-memory store of a linking transaction, noting every graph id a record replaced or wrote. */
+class TouchedGraphsStore extends InMemoryGraphStore {
+  readonly touched = new Set<string>();
+
+  override async replaceGraphs(replacedGraphIds: readonly string[], graphs: readonly IdentityGraph[]): Promise<void> {
+    for (const id of replacedGraphIds) this.touched.add(id);
+    for (const graph of graphs) this.touched.add(graph.graphId);
+    await super.replaceGraphs(replacedGraphIds, graphs);
   }
 }
 
@@ -815,8 +841,14 @@ function isRetryable(err: unknown): boolean {
   return err instanceof RetryError || (err as { code?: string })?.code === DEADLOCK;
 }
 
+/** The first 8 bytes of the SHA-1 of the key, as a signed 64-bit integer (every instance must derive the same keys). */
 function lockKey(schema: string, kind: string, key: string): bigint {
-  return createHash('sha1').update(`${schema}|${kind}|${key}`).digest().readBigInt64BE(0);
+  return BigInt.asIntN(64, BigInt(`0x${hash('sha1', `${schema}|${kind}|${key}`).slice(0, 16)}`));
+}
+
+/** SQL for the timestamptz of `column`, a bigint of milliseconds since the epoch (null stays null). */
+function fromEpochMs(column: string): string {
+  return `timestamptz 'epoch' + ${column} * interval '1 millisecond'`;
 }
 
 const IDENTITY_COLUMNS = `"namespace", "id", "graph_id", "first_seen", "last_seen", "linked_at", "link_refusal"`;

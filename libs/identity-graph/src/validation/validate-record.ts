@@ -38,12 +38,13 @@ export type RecordValidation =
 
 /** The issue one identity raises on its own, if any (record-level rules are checked by {@link validateRecord}). */
 export function checkIdentity(identity: Identity, config: GraphConfig): ValidationIssue | undefined {
-  const name = formatIdentity(identity);
+  // Formatted only for an issue: most identities raise none.
+  const name = () => formatIdentity(identity);
   if (!config.namespace(identity.namespace)) {
     return issue(
       'IDENTITY_UNKNOWN_NAMESPACE',
       identity,
-      `Identity ${name} is dropped: namespace ${identity.namespace} is not a configured person, device or cookie namespace.`,
+      `Identity ${name()} is dropped: namespace ${identity.namespace} is not a configured person, device or cookie namespace.`,
     );
   }
   // Placeholders are checked before the ECID format: a blank ECID is a missing value, not a malformed one.
@@ -51,14 +52,14 @@ export function checkIdentity(identity: Identity, config: GraphConfig): Validati
     return issue(
       'IDENTITY_BLOCKED_VALUE',
       identity,
-      `Identity ${name} is dropped: null, anonymous, invalid, empty and blank values never link identities.`,
+      `Identity ${name()} is dropped: null, anonymous, invalid, empty and blank values never link identities.`,
     );
   }
   if (identity.namespace === ECID_NAMESPACE && !ECID_PATTERN.test(identity.id)) {
     return issue(
       'IDENTITY_INVALID_ECID',
       identity,
-      `Identity ${name} is not a valid ECID (exactly 38 digits required, got ${identity.id.length} characters); the whole record is skipped.`,
+      `Identity ${name()} is not a valid ECID (exactly 38 digits required, got ${identity.id.length} characters); the whole record is skipped.`,
     );
   }
   if (identity.id.length > config.limits.maxValueLength) {
