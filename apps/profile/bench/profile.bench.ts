@@ -4,10 +4,15 @@
 //     upserts, one recompute per profile per batch, change feed published); the sustained rate is measured
 //     between 5% and 100% of the committed offsets, so consumer-group joining is not counted;
 //  2. lookups: BENCH_PROFILES (1 million) materialized profiles with two identities each are bulk-loaded with
-//     INSERT ... SELECT generate_series, then GET /v1/profiles?namespace=Email&id=… is timed over HTTP
-//     (BENCH_LOOKUPS=0 skips this part).
+//     INSERT ... SELECT generate_series and vacuumed/analyzed, then GET /v1/profiles?namespace=Email&id=… is timed
+//     over HTTP: first as before (8 clients in the service's own process, closed loop), then from a separate client
+//     process (lookup-load.ts): open loop at each BENCH_LOOKUP_RATES offered load for BENCH_LOOKUP_SECONDS, and closed
+//     loop with 8 clients for the maximum throughput (BENCH_LOOKUPS=0 skips this part).
 // SQL statements per resolved batch are counted; BENCH_SQL_TIMES=1 also prints each statement's mean time.
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import pg, { Client } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
 import { Agent, request } from 'undici';
@@ -18,6 +23,7 @@ import { topics, type ResolvedEnvelope } from '@weft/xdm';
 import { profileServiceOptions } from '../src/app.module';
 import { Materializer } from '../src/store/materializer.service';
 import { ProfileStore } from '../src/store/profile-store.service';
+import type { LookupLoadInput, LookupRun, LookupRunResult } from './lookup-load';
 
 /** Batch sizes, handler time and SQL round trips of the resolved-topic consumer, for the report. */
 const batches = { count: 0, messages: 0, ms: 0, statements: 0 };
@@ -63,6 +69,9 @@ const ENVELOPES = Number(process.env['BENCH_ENVELOPES'] ?? 300_000);
 const PROFILES = Number(process.env['BENCH_PROFILES'] ?? 1_000_000);
 const LOOKUPS = Number(process.env['BENCH_LOOKUPS'] ?? 20_000);
 const LOOKUP_CONCURRENCY = 8;
+/** Offered loads of the open-loop lookup runs (lookups/s), each for BENCH_LOOKUP_SECONDS. */
+const LOOKUP_RATES = (process.env['BENCH_LOOKUP_RATES'] ?? '1000,2000').split(',').map(Number).filter((n) => n > 0);
+const LOOKUP_SECONDS = Number(process.env['BENCH_LOOKUP_SECONDS'] ?? 10);
 const API_KEY = 'bench-key';
 const run = randomBytes(3).toString('hex');
 
@@ -135,6 +144,17 @@ async function setGroupAt(kafka: Kafka, groupId: string, topic: string, at: 'end
   }
 }
 
+/** Runs the lookup load generator in a process of its own and collects one result per run. */
+function runLookupLoad(input: LookupLoadInput): Promise<LookupRunResult[]> {
+  return new Promise((resolve, reject) => {
+    const child = fork(join(__dirname, 'lookup-load.ts'), { stdio: 'inherit' });
+    const results: LookupRunResult[] = [];
+    child.on('message', (m: LookupRunResult) => results.push(m));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 && results.length === input.runs.length ? resolve(results) : reject(new Error(`lookup load process exited with ${code}`))));
+    child.send(input);
+  });
+}
 
 async function main(): Promise<void> {
   const infra = await benchInfra();
@@ -242,9 +262,15 @@ async function main(): Promise<void> {
        UNION ALL SELECT 'ECID', 'ecid-load-' || g, 'load-' || g, false FROM generate_series(1, $1) AS g`,
       [PROFILES],
     );
-    await db.query(`ANALYZE "${schema}".profiles; ANALYZE "${schema}".identities`);
-    console.log(`bulk-loaded ${PROFILES} profiles (${2 * PROFILES} identities) in ${Date.now() - loadStart} ms`);
+    // A deployment's tables are vacuumed and analyzed (autovacuum; on this machine it is off): without it the
+    // first read of every bulk-loaded page also sets its hint bits (a page write), and the planner has no statistics.
+    await db.query(`VACUUM ANALYZE "${schema}".profiles`);
+    await db.query(`VACUUM ANALYZE "${schema}".identities`);
+    // The load and the vacuum leave ~1 GB of dirty pages; written out now, not by a checkpoint during the lookups.
+    await db.query('CHECKPOINT');
+    console.log(`bulk-loaded ${PROFILES} profiles (${2 * PROFILES} identities), vacuumed and analyzed, in ${Date.now() - loadStart} ms`);
 
+    // 2a. As measured before: closed loop, 8 clients in the service's own process (they share its event loop).
     const dispatcher = new Agent({ connections: LOOKUP_CONCURRENCY, pipelining: 1 });
     const latencies: number[] = [];
     let issued = 0;
@@ -272,14 +298,62 @@ async function main(): Promise<void> {
     );
     const lookupMs = Date.now() - lookupStart;
     latencies.sort((a, b) => a - b);
+    await dispatcher.close();
     console.log(
-      `lookups: ${LOOKUPS} over HTTP with ${LOOKUP_CONCURRENCY} concurrent clients among ${PROFILES} profiles: ` +
+      `lookups, in-process closed loop (saturation; clients share the service's event loop): ${LOOKUPS} with ${LOOKUP_CONCURRENCY} concurrent clients: ` +
         `p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms, ` +
         `${Math.round((LOOKUPS / lookupMs) * 1000)} lookups/s, ${misses} non-200`,
     );
-    await dispatcher.close();
+
+    // 2b. From a client process of its own: latency at stated offered loads (open loop), then the maximum
+    // throughput (closed loop at saturation, where latency is mostly queueing).
+    const runs: LookupRun[] = [
+      ...LOOKUP_RATES.map((rate) => ({ kind: 'open' as const, rate, seconds: LOOKUP_SECONDS })),
+      { kind: 'closed', concurrency: LOOKUP_CONCURRENCY, requests: LOOKUPS },
+    ];
+    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    const gc = { n: 0, ms: 0, max: 0 };
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        gc.n++;
+        gc.ms += e.duration;
+        gc.max = Math.max(gc.max, e.duration);
+      }
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
+    loopDelay.enable();
+    const results = await runLookupLoad({ url, apiKey: API_KEY, profiles: PROFILES, warmup: 500, runs });
+    loopDelay.disable();
+    gcObserver.disconnect();
+    console.log(
+      `service event loop delay during the separate-process runs: p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms, ` +
+        `p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms; ` +
+        `${gc.n} GC pauses, ${gc.ms.toFixed(0)} ms in all, longest ${gc.max.toFixed(1)} ms`,
+    );
+    for (const r of results) {
+      const what =
+        r.run.kind === 'open'
+          ? `open loop at ${r.run.rate}/s offered (latency at a stated load)`
+          : `closed loop, ${r.run.concurrency} concurrent clients (max throughput, saturated)`;
+      console.log(
+        `lookups, separate client process, ${what}: ${r.requests} in ${r.seconds.toFixed(1)} s = ${Math.round(r.requests / r.seconds)} lookups/s; ` +
+          `p50 ${r.p50.toFixed(2)} ms, p90 ${r.p90.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, max ${r.max.toFixed(2)} ms, ${r.nonOk} non-200`,
+      );
+    }
     await app.close();
-    console.log(JSON.stringify({ upsertsPerSecond: upsertRate, lookupP50Ms: percentile(latencies, 50), lookupP99Ms: percentile(latencies, 99) }));
+    const open = Object.fromEntries(
+      results.filter((r) => r.run.kind === 'open').map((r) => [`openLoop${(r.run as { rate: number }).rate}P99Ms`, r.p99]),
+    );
+    const closed = results.find((r) => r.run.kind === 'closed');
+    console.log(
+      JSON.stringify({
+        upsertsPerSecond: upsertRate,
+        lookupP50Ms: percentile(latencies, 50),
+        lookupP99Ms: percentile(latencies, 99),
+        ...open,
+        maxLookupsPerSecond: closed && Math.round(closed.requests / closed.seconds),
+      }),
+    );
   } finally {
     await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
     await db.end();
