@@ -1,4 +1,4 @@
-import { changedPaths, layer, stableStringify } from './attributes';
+import { changedPaths, jsonEqual, layer, stableStringify } from './attributes';
 
 describe(changedPaths.name, () => {
   it('lists the leaves that were added, removed or changed', () => {
@@ -23,5 +23,23 @@ describe(layer.name, () => {
 describe(stableStringify.name, () => {
   it('sorts keys at every level', () => {
     expect(stableStringify({ b: 1, a: { d: [{ f: 1, e: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[{"e":2,"f":1}]},"b":1}');
+  });
+});
+
+describe(jsonEqual.name, () => {
+  const cases: [unknown, unknown][] = [
+    [{ b: 1, a: { d: [{ f: 1, e: 2 }], c: null } }, { a: { c: null, d: [{ e: 2, f: 1 }] }, b: 1 }],
+    [{ a: 1, b: undefined }, { a: 1 }],
+    [[1, null], [1, undefined]],
+    [{ a: null }, { a: 1 }],
+    [{ a: null }, {}],
+    [[1, 2], [2, 1]],
+    [{ a: [1] }, { a: { 0: 1 } }],
+    ['1', 1],
+    [{ a: 1 }, { a: 1, b: 2 }],
+  ];
+  it.each(cases)('agrees with comparing stableStringify texts: %j vs %j', (a, b) => {
+    expect(jsonEqual(a, b)).toBe(stableStringify(a) === stableStringify(b));
+    expect(jsonEqual(b, a)).toBe(stableStringify(a) === stableStringify(b));
   });
 });

@@ -32,6 +32,31 @@ export function stableStringify(value: unknown): string {
 }
 
 /**
+ * Whether two JSON values are equal as stableStringify would find them (object key order does not matter, a key
+ * holding undefined counts as absent, null and undefined are equal), without building their text.
+ */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b || ((a === undefined || a === null) && (b === undefined || b === null))) return true;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (isPlainObject(a)) {
+    if (!isPlainObject(b)) return false;
+    let n = 0;
+    for (const key in a) {
+      if (a[key] === undefined) continue;
+      n++;
+      if (b[key] === undefined || !jsonEqual(a[key], b[key])) return false;
+    }
+    for (const key in b) if (b[key] !== undefined) n--;
+    return n === 0;
+  }
+  return false;
+}
+
+/**
  * Dotted paths of the leaves that differ between `before` and `after` (added, removed or changed), sorted.
  * Arrays are leaves: a changed array is reported by its own path.
  */
@@ -53,7 +78,7 @@ function diff(before: unknown, after: unknown, path: string, out: string[]): voi
     return;
   }
   if (before === undefined && after === undefined) return;
-  if (stableStringify(before ?? null) !== stableStringify(after ?? null)) out.push(path);
+  if (!jsonEqual(before, after)) out.push(path);
 }
 
 function leaves(value: JsonObject, path: string, out: string[]): void {

@@ -1,4 +1,4 @@
-import { changedPaths, stableStringify, type JsonObject } from './attributes';
+import { changedPaths, jsonEqual, type JsonObject } from './attributes';
 
 export interface ProfileIdentityValue {
   namespace: string;
@@ -21,9 +21,9 @@ export interface MergedProfile {
  */
 export function profileChanges(before: MergedProfile | undefined, after: MergedProfile, newEvents: number): string[] {
   const paths = changedPaths(before?.attributes ?? {}, after.attributes);
-  if (stableStringify(before?.identities ?? []) !== stableStringify(after.identities)) paths.push('identityMap');
+  if (!jsonEqual(before?.identities ?? [], after.identities)) paths.push('identityMap');
   if (newEvents > 0 || (before?.eventCount ?? 0) !== after.eventCount) paths.push('events');
-  if (stableStringify(before?.flags ?? []) !== stableStringify(after.flags)) paths.push('flags');
+  if (!jsonEqual(before?.flags ?? [], after.flags)) paths.push('flags');
   return paths;
 }
 

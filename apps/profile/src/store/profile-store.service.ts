@@ -4,7 +4,7 @@ import { CONFIG } from '@weft/platform';
 import type { GraphChange, ResolvedEnvelope } from '@weft/xdm';
 import type { ProfileConfig } from '../config';
 import { ProfileDb, PROFILE_MOVE_LOCK, type Sql } from '../database/profile-db';
-import { applyChange, stableStringify, type Fragment, type JsonObject } from '../merge';
+import { applyChange, jsonEqual, type Fragment, type JsonObject } from '../merge';
 import { EventPartitions } from './event-partitions';
 import { Materializer, ProfileWriteConflict } from './materializer.service';
 import {
@@ -197,7 +197,7 @@ export class ProfileStore {
       }
       const after = applyChange(row.fragment, change.fragment);
       const moved = row.profileId !== change.profileId;
-      if (moved || stableStringify(after) !== stableStringify(row.fragment)) {
+      if (moved || !jsonEqual(after, row.fragment)) {
         fragments.push({ profileId: change.profileId, fragment: after });
         structural.add(change.profileId);
         if (moved) structural.add(row.profileId);
