@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { baseConfigShape } from '@weft/platform';
+import { DEFAULT_NAMESPACE_PRIORITY } from './merge/primary-identity';
 
 export const profileConfigSchema = z.object({
   ...baseConfigShape,
@@ -16,6 +17,15 @@ export const profileConfigSchema = z.object({
    * One by default: a batch is a handful of statements, and on a small database server parts only compete for it.
    */
   PROFILE_WRITE_PARALLELISM: z.coerce.number().int().min(1).max(8).default(1),
+  /**
+   * Namespaces by priority, highest first, comma-separated: a merged profile marks as primary the identity of the
+   * highest-ranked namespace among those that were some document's primary identity. Keep it in the order of the
+   * identity service's linking rules (the default is their default).
+   */
+  PRIMARY_NAMESPACE_PRIORITY: z
+    .string()
+    .default(DEFAULT_NAMESPACE_PRIORITY.join(','))
+    .transform((s) => s.split(',').map((n) => n.trim()).filter(Boolean)),
   /** Most recent events carried by each change-feed message (from the last 24 hours). */
   CHANGE_FEED_MAX_EVENTS: z.coerce.number().int().min(0).max(1_000).default(100),
   /** Days experience events are kept when their dataset has no retention of its own. */

@@ -3,3 +3,4 @@ export * from './fragment';
 export * from './merge-profile';
 export * from './guardrails';
 export * from './profile-change';
+export * from './primary-identity';

@@ -1,7 +1,8 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
-import { DomainError } from '@weft/platform';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { CONFIG, DomainError } from '@weft/platform';
+import type { ProfileConfig } from '../config';
 import { ProfileDb } from '../database/profile-db';
-import { mergeFragments, sortIdentities, type JsonObject } from '../merge';
+import { markPrimary, mergeFragments, type JsonObject } from '../merge';
 import { attributeMergeOf } from '../merge-policies/merge-policy.dto';
 import type { MergePolicyEntity } from '../merge-policies/merge-policy.entity';
 import { MergePoliciesService } from '../merge-policies/merge-policies.service';
@@ -39,6 +40,7 @@ export class ProfilesService {
   constructor(
     private readonly db: ProfileDb,
     private readonly policies: MergePoliciesService,
+    @Inject(CONFIG) private readonly config: ProfileConfig,
   ) {}
 
   /**
@@ -97,12 +99,17 @@ export class ProfilesService {
       this.memberships(profileId),
     ]);
     if (!fragments.rows.length && !identities.rows.length) throw await this.profileNotFound(profileId);
-    const allIdentities = sortIdentities(identities.rows.map((r) => ({ namespace: r.namespace, id: r.id, primary: r.is_primary })));
+    const stored = identities.rows.map((r) => ({ namespace: r.namespace, id: r.id, primary: r.is_primary }));
+    const merged = fragments.rows.map(fragmentFromRow);
     return {
       profileId,
       mergePolicyId: policy.id,
-      attributes: mergeFragments(fragments.rows.map(fragmentFromRow), attributeMergeOf(policy)),
-      identities: unstitched ? allIdentities.filter((i) => `${i.namespace}:${i.id}` === identityKey) : allIdentities,
+      attributes: mergeFragments(merged, attributeMergeOf(policy)),
+      identities: markPrimary(
+        unstitched ? stored.filter((i) => `${i.namespace}:${i.id}` === identityKey) : stored,
+        merged,
+        this.config.PRIMARY_NAMESPACE_PRIORITY,
+      ),
       segmentMemberships: memberships,
       flags: materialized.rows[0]?.flags ?? [],
       eventCount: materialized.rows[0]?.event_count ?? 0,

@@ -7,9 +7,9 @@ import type { ProfileConfig } from '../config';
 import { ProfileDb, PROFILE_MOVE_LOCK, type Sql } from '../database/profile-db';
 import {
   guardrailFlags,
+  markPrimary,
   mergeFragments,
   profileChanges,
-  sortIdentities,
   type Fragment,
   type GuardrailLimits,
   type JsonObject,
@@ -193,7 +193,11 @@ export class Materializer implements OnModuleInit, OnModuleDestroy {
       const newEvents = options.newEvents?.get(id) ?? 0;
       const eventCount = options.recount ? (row.counted ?? 0) : (before?.event_count ?? 0) + newEvents;
       const fragments = row.fragments.map(fragmentFromTuple);
-      const identities = sortIdentities(row.identity_rows.map(([namespace, identity, primary]) => ({ namespace, id: identity, primary })));
+      const identities = markPrimary(
+        row.identity_rows.map(([namespace, identity, primary]) => ({ namespace, id: identity, primary })),
+        fragments,
+        this.config.PRIMARY_NAMESPACE_PRIORITY,
+      );
       if (!fragments.length && !identities.length && eventCount === 0) {
         if (before) deletions.push(id);
         continue;
