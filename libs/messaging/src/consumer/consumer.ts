@@ -46,7 +46,31 @@ export interface ConsumerOptions<T> {
   onError?: (err: unknown, context: { topic: string; partition: number; offset?: string; deadLettered: boolean }) => void;
 }
 
-type Decoded<T> = { ok: true; message: ConsumedMessage<T> } | { ok: false; raw: RawMessage; error: unknown };
+/** A slice after decoding: messages ready for `handle` (in offset order) and those whose bytes could not be decoded. */
+interface DecodedSlice<T> {
+  good: ConsumedMessage<T>[];
+  undecodable: { raw: RawMessage; error: unknown }[];
+}
+
+function toMessage<T>(topic: string, partition: number, m: KafkaMessage): ConsumedMessage<T> {
+  const headers: Record<string, string> = {};
+  if (m.headers) {
+    for (const k in m.headers) {
+      const v = m.headers[k];
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.map(String).join(',') : v.toString();
+    }
+  }
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key,
+    value: m.value,
+    headers,
+    timestamp: Number(m.timestamp),
+    data: undefined as T,
+  };
+}
 
 /**
  * Batch consumer with commit-after-success: a slice's offsets are committed only after `handle` resolved for it
@@ -120,23 +144,22 @@ export class MessageConsumer<T> {
   }
 
   private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    const { topic, partition } = batch;
+    const { topic, partition, messages } = batch;
     const labels = { topic, group: this.options.groupId };
     let processed: string | undefined;
-    for (let start = 0; start < batch.messages.length; start += this.maxBatchSize) {
+    for (let start = 0; start < messages.length; start += this.maxBatchSize) {
       if (!isRunning() || isStale()) break;
-      const slice = batch.messages.slice(start, start + this.maxBatchSize);
-      const decoded = await this.decodeAll(topic, partition, slice);
-      const good = decoded.filter((d): d is Extract<Decoded<T>, { ok: true }> => d.ok).map((d) => d.message);
-      const undecodable = decoded.filter((d): d is Extract<Decoded<T>, { ok: false }> => !d.ok);
+      const end = Math.min(messages.length, start + this.maxBatchSize);
+      const sliced = this.decodeSlice(topic, partition, messages, start, end);
+      const { good, undecodable } = sliced instanceof Promise ? await sliced : sliced;
       for (const bad of undecodable) await this.deadLetter(bad.raw, bad.error, 1);
 
       const timer = this.metrics.handlerSeconds.startTimer(labels);
       if (good.length) await this.handleWithRetries(good, heartbeat);
       timer();
-      this.metrics.messagesIn.inc(labels, slice.length);
+      this.metrics.messagesIn.inc(labels, end - start);
 
-      processed = slice[slice.length - 1].offset;
+      processed = messages[end - 1].offset;
       resolveOffset(processed);
       await heartbeat();
     }
@@ -150,46 +173,54 @@ export class MessageConsumer<T> {
     }
   }
 
-  /** Decodes synchronously where the decoder can (cached schemas), awaiting only the messages that need a lookup. */
-  private async decodeAll(topic: string, partition: number, slice: KafkaMessage[]): Promise<Decoded<T>[]> {
-    const out: (Decoded<T> | Promise<Decoded<T>>)[] = slice.map((m) => this.decode(topic, partition, m));
-    return out.some((d) => d instanceof Promise) ? Promise.all(out) : (out as Decoded<T>[]);
-  }
-
-  private decode(topic: string, partition: number, m: KafkaMessage): Decoded<T> | Promise<Decoded<T>> {
-    const headers: Record<string, string> = {};
-    if (m.headers) {
-      for (const k in m.headers) {
-        const v = m.headers[k];
-        if (v !== undefined) headers[k] = Array.isArray(v) ? v.map(String).join(',') : v.toString();
+  /**
+   * Decodes messages[start, end) in one pass, synchronously where the decoder can (cached schemas); only when a
+   * decoder needs a lookup (the first message of a new writer schema) is the slice awaited as a whole.
+   */
+  private decodeSlice(
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+    start: number,
+    end: number,
+  ): DecodedSlice<T> | Promise<DecodedSlice<T>> {
+    const good: ConsumedMessage<T>[] = [];
+    const undecodable: DecodedSlice<T>['undecodable'] = [];
+    let pending: Promise<void>[] | undefined;
+    // Positions in `good` stay in offset order: a pending message holds its place until its value arrives.
+    let failedPending: Set<ConsumedMessage<T>> | undefined;
+    for (let i = start; i < end; i++) {
+      const message = toMessage<T>(topic, partition, messages[i]);
+      try {
+        const data = this.options.decode(message);
+        if (data instanceof Promise) {
+          good.push(message);
+          (pending ??= []).push(
+            data.then(
+              (value) => {
+                message.data = value;
+              },
+              (error: unknown) => {
+                (failedPending ??= new Set()).add(message);
+                undecodable.push({ raw: message, error });
+              },
+            ),
+          );
+        } else {
+          message.data = data;
+          good.push(message);
+        }
+      } catch (error) {
+        undecodable.push({ raw: message, error });
       }
     }
-    const message = {
-      topic,
-      partition,
-      offset: m.offset,
-      key: m.key,
-      value: m.value,
-      headers,
-      timestamp: Number(m.timestamp),
-      data: undefined as unknown as T,
-    };
-    try {
-      const data = this.options.decode(message);
-      if (data instanceof Promise) {
-        return data.then(
-          (value): Decoded<T> => {
-            message.data = value;
-            return { ok: true, message };
-          },
-          (error: unknown): Decoded<T> => ({ ok: false, raw: message, error }),
-        );
-      }
-      message.data = data;
-      return { ok: true, message };
-    } catch (error) {
-      return { ok: false, raw: message, error };
-    }
+    if (!pending) return { good, undecodable };
+    return Promise.all(pending).then(() => {
+      if (!failedPending) return { good, undecodable };
+      const failed = failedPending;
+      const byOffset = (a: { raw: RawMessage }, b: { raw: RawMessage }) => (BigInt(a.raw.offset) < BigInt(b.raw.offset) ? -1 : 1);
+      return { good: good.filter((m) => !failed.has(m)), undecodable: undecodable.sort(byOffset) };
+    });
   }
 
   private async handleWithRetries(messages: ConsumedMessage<T>[], heartbeat: () => Promise<void>): Promise<void> {

@@ -25,6 +25,19 @@ describe(MessageProducer.name, () => {
     expect(new Set(all.map((m) => m.key?.toString())).size).toBe(400);
   });
 
+  it('keeps the order of sends and of messages within a send when requests take part of a send', async () => {
+    const [topic] = await createTestTopics(['producer-order'], 1);
+    const sut = new MessageProducer(kafka, { metrics: MessagingMetrics.for(new Registry()), maxRequestBytes: 64 * 1024 });
+    await sut.connect();
+    const value = Buffer.alloc(7 * 1024, 'v');
+    // Sizes that do not divide the request size: most requests end in the middle of a send.
+    const sends = Array.from({ length: 5 }, (_, s) => Array.from({ length: 23 + s * 7 }, (_, i) => `s${s}-${i}`));
+    await Promise.all(sends.map((keys) => sut.send(topic, keys.map((key) => ({ key, value })))));
+    await sut.close();
+    const all = await readAll(topic);
+    expect(all.sort((a, b) => Number(a.offset) - Number(b.offset)).map((m) => m.key?.toString())).toEqual(sends.flat());
+  });
+
   it('refuses a send with ProducerBufferFullError while the buffer is full', async () => {
     const [topic] = await createTestTopics(['producer-full']);
     const sut = new MessageProducer(kafka, { metrics: MessagingMetrics.for(new Registry()), maxBufferedBytes: 50 * 1024 });

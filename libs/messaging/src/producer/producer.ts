@@ -29,9 +29,12 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+/** Messages of one `send` waiting to be sent; requests take whole pieces, or split one to fill up to the limit. */
 interface Piece {
   topic: string;
   messages: Message[];
+  /** Estimated bytes of each message (same indexes as `messages`). */
+  sizes: number[];
   bytes: number;
   owner: Pending;
 }
@@ -84,45 +87,67 @@ export class MessageProducer {
   /** Resolves when every message is acknowledged by the broker. */
   send(topic: string, messages: OutboundMessage[]): Promise<void> {
     if (!messages.length) return Promise.resolve();
-    const sizes = messages.map(messageBytes);
-    const bytes = sizes.reduce((a, b) => a + b, 0);
+    const sizes = new Array<number>(messages.length);
+    const copies = new Array<Message>(messages.length);
+    let bytes = 0;
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i];
+      bytes += sizes[i] = messageBytes(m);
+      copies[i] = { key: m.key, value: m.value, headers: m.headers, partition: m.partition };
+    }
     if (this.buffered > 0 && this.buffered + bytes > this.maxBufferedBytes) {
       return Promise.reject(new ProducerBufferFullError(this.buffered, this.maxBufferedBytes));
     }
     this.buffered += bytes;
     return new Promise<void>((resolve, reject) => {
-      const owner: Pending = { remaining: 0, failed: false, resolve, reject };
-      let piece: Piece = { topic, messages: [], bytes: 0, owner };
-      messages.forEach((m, i) => {
-        if (piece.messages.length && piece.bytes + sizes[i] > this.maxRequestBytes) {
-          this.queue.push(piece);
-          owner.remaining++;
-          piece = { topic, messages: [], bytes: 0, owner };
-        }
-        piece.messages.push({ key: m.key, value: m.value, headers: m.headers, partition: m.partition });
-        piece.bytes += sizes[i];
-      });
-      this.queue.push(piece);
-      owner.remaining++;
+      const owner: Pending = { remaining: 1, failed: false, resolve, reject };
+      this.queue.push({ topic, messages: copies, sizes, bytes, owner });
       if (!this.flushing) this.flushing = this.flushLoop();
     });
+  }
+
+  /**
+   * Takes queued messages up to `maxRequestBytes`: whole pieces while they fit, then the part of the next piece
+   * that still fits (its rest stays first in the queue), so every request but the last of a burst is full.
+   */
+  private nextRequest(): Piece[] {
+    const batch: Piece[] = [];
+    let bytes = 0;
+    while (this.queue.length) {
+      const head = this.queue[0];
+      if (bytes + head.bytes <= this.maxRequestBytes) {
+        this.queue.shift();
+        batch.push(head);
+        bytes += head.bytes;
+        continue;
+      }
+      let count = 0;
+      let taken = 0;
+      // An empty request takes at least one message, however large (the broker is the judge of that one).
+      while (count < head.messages.length && (bytes + taken + head.sizes[count] <= this.maxRequestBytes || (bytes === 0 && count === 0))) {
+        taken += head.sizes[count++];
+      }
+      if (count > 0) {
+        batch.push({ topic: head.topic, messages: head.messages.slice(0, count), sizes: [], bytes: taken, owner: head.owner });
+        head.messages = head.messages.slice(count);
+        head.sizes = head.sizes.slice(count);
+        head.bytes -= taken;
+        head.owner.remaining++;
+      }
+      break;
+    }
+    return batch;
   }
 
   private async flushLoop(): Promise<void> {
     try {
       while (this.queue.length) {
-        const batch: Piece[] = [];
-        let bytes = 0;
-        while (this.queue.length && (batch.length === 0 || bytes + this.queue[0].bytes <= this.maxRequestBytes)) {
-          const next = this.queue.shift() as Piece;
-          batch.push(next);
-          bytes += next.bytes;
-        }
+        const batch = this.nextRequest();
         const byTopic = new Map<string, Message[]>();
         for (const p of batch) {
           const list = byTopic.get(p.topic);
-          if (list) list.push(...p.messages);
-          else byTopic.set(p.topic, [...p.messages]);
+          if (list) for (const m of p.messages) list.push(m);
+          else byTopic.set(p.topic, p.messages.slice());
         }
         try {
           await this.producer.sendBatch({

@@ -53,6 +53,18 @@ describe('AvroSerde encoding and decoding', () => {
     expect(() => encoder.encode({ s: 1 } as never)).toThrow(/invalid/);
   });
 
+  it('keeps every encoded value intact while later values are encoded, across slabs', async () => {
+    const { Type } = await import('avsc');
+    const { AvroSerde } = await import('./avro-serde');
+    const type = Type.forSchema({ type: 'record', name: 'R', fields: [{ name: 's', type: 'string' }, { name: 'n', type: 'long' }] });
+    const sut = new AvroSerde(registryOf({ 1: type.schema() }));
+    const encoder = await sut.encoderFor<{ s: string; n: number }>('r-value', type);
+    // Sizes from a few bytes to more than a slab, so values end slabs, start new ones, and outgrow them.
+    const values = Array.from({ length: 2_000 }, (_, n) => ({ s: String(n).repeat(n % 7 === 0 ? n * 10 : n % 50), n }));
+    const wires = values.map((v) => encoder.encode(v));
+    expect(await Promise.all(wires.map((w) => sut.decode(w, type)))).toEqual(values);
+  });
+
   it('reads an older writer schema in the reader shape, filling defaults and dropping removed fields', async () => {
     const { Type } = await import('avsc');
     const { AvroSerde, writeWire } = await import('./avro-serde');

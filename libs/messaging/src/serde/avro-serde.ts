@@ -24,33 +24,47 @@ export function writeWire(schemaId: number, body: Buffer): Buffer {
   return out;
 }
 
+/** Values are encoded side by side into slabs of this size and handed out as views (no copy per value). */
+const SLAB_BYTES = 64 * 1024;
+
 /** Encodes values of one Avro type with the id the registry gave its schema. */
 export class AvroEncoder<T> {
-  /** Header then body are written here, and copied out once per value. */
-  private scratch: Buffer;
+  /**
+   * Each value is written (header, then body) at `offset` of the current slab and returned as a view of it; a slab
+   * is replaced, never reused, once full, so earlier views keep their bytes. A view keeps its slab alive: at most
+   * SLAB_BYTES per retained value, like Node's own 8 KiB pool for small buffers.
+   */
+  private slab: Buffer = Buffer.allocUnsafe(SLAB_BYTES);
+  private offset = 0;
 
   constructor(
     readonly schemaId: number,
     readonly type: Type,
-  ) {
-    this.scratch = AvroEncoder.withHeader(schemaId, 64 * 1024);
-  }
-
-  private static withHeader(schemaId: number, size: number): Buffer {
-    const buffer = Buffer.allocUnsafe(size);
-    buffer[0] = MAGIC_BYTE;
-    buffer.writeUInt32BE(schemaId, 1);
-    return buffer;
-  }
+  ) {}
 
   encode(value: T): Buffer {
-    let end = this.type.encode(value, this.scratch, HEADER_LENGTH);
+    if (this.slab.length - this.offset < 2 * HEADER_LENGTH) this.newSlab(SLAB_BYTES);
+    let start = this.offset;
+    let end = this.writeAt(value, start);
     if (end < 0) {
-      // avsc reports how many bytes were missing as a negative end.
-      this.scratch = AvroEncoder.withHeader(this.schemaId, 2 * (this.scratch.length - end));
-      end = this.type.encode(value, this.scratch, HEADER_LENGTH);
+      // avsc reports how many bytes were missing as a negative end: the value goes at the start of a new slab.
+      this.newSlab(Math.max(SLAB_BYTES, 2 * (this.slab.length - start - end)));
+      start = 0;
+      end = this.writeAt(value, 0);
     }
-    return Buffer.from(this.scratch.subarray(0, end));
+    this.offset = end;
+    return this.slab.subarray(start, end);
+  }
+
+  private writeAt(value: T, start: number): number {
+    this.slab[start] = MAGIC_BYTE;
+    this.slab.writeUInt32BE(this.schemaId, start + 1);
+    return this.type.encode(value, this.slab, start + HEADER_LENGTH);
+  }
+
+  private newSlab(size: number): void {
+    this.slab = Buffer.allocUnsafe(size);
+    this.offset = 0;
   }
 }
 
