@@ -5,17 +5,27 @@
 //  - { kind: 'open', rate, seconds }: open loop — requests are sent on a fixed schedule whatever the answers do;
 //    each latency is taken from the time the request was due, so time spent waiting for the client itself or for a
 //    free connection counts (no coordinated omission); two seconds at the rate go first, unrecorded;
+//  - { kind: 'sql', rate, seconds }: the same open loop of the service's lookup statement sent straight to Postgres,
+//    to tell the database's share of the latency from the service's;
 //  - { kind: 'closed', concurrency, requests }: closed loop — `concurrency` clients each send the next request as
 //    soon as the previous one is answered: the throughput at saturation, and latencies that are mostly queueing.
 // Output: one message per run with its percentiles, achieved rate and non-200 count. LOOKUP_TRACE=1 also prints,
 // per open-loop run, the worst latency of each 250 ms of schedule (to stderr).
+import { Pool } from 'pg';
 import { Agent, request } from 'undici';
+import { PROFILE_BY_IDENTITY_SQL } from '../src/profiles/profiles.service';
 
-export type LookupRun = { kind: 'open'; rate: number; seconds: number } | { kind: 'closed'; concurrency: number; requests: number };
+export type LookupRun =
+  | { kind: 'open'; rate: number; seconds: number }
+  | { kind: 'closed'; concurrency: number; requests: number }
+  /** Open loop of the service's lookup statement sent straight to Postgres (no HTTP, no service): the database's share. */
+  | { kind: 'sql'; rate: number; seconds: number };
 
 export interface LookupLoadInput {
   url: string;
   apiKey: string;
+  databaseUrl: string;
+  schema: string;
   profiles: number;
   warmup: number;
   runs: LookupRun[];
@@ -73,18 +83,30 @@ async function main(input: LookupLoadInput): Promise<void> {
     if (res.statusCode !== 200) nonOk++;
   };
   for (let i = 0; i < input.warmup; i++) await lookup();
+  // Same pool size and session settings as the service's ProfileDb.
+  const pool = new Pool({
+    connectionString: input.databaseUrl,
+    max: 20,
+    options: `-c search_path="${input.schema.replace(/"/g, '""')}" -c jit=off`,
+  });
+  const sqlLookup = async (): Promise<void> => {
+    const g = 1 + Math.floor(Math.random() * input.profiles);
+    const { rows } = await pool.query({ name: 'profile-by-identity', text: PROFILE_BY_IDENTITY_SQL, values: ['Email', `load${g}@example.com`] });
+    if (rows.length !== 1) nonOk++;
+  };
 
   for (const run of input.runs) {
-    if (run.kind === 'open') {
+    const send = run.kind === 'sql' ? sqlLookup : lookup;
+    if (run.kind !== 'closed') {
       // Two seconds at the same rate first, not recorded: the connections (client's and service's pool) grow to
       // what this load needs before it is measured.
-      await openLoop(lookup, run.rate, run.rate * 2, () => undefined);
+      await openLoop(send, run.rate, run.rate * 2, () => undefined);
     }
     nonOk = 0;
     const latencies: number[] = [];
     const started = performance.now();
-    if (run.kind === 'open') {
-      await openLoop(lookup, run.rate, Math.round(run.rate * run.seconds), (due, ms) => {
+    if (run.kind !== 'closed') {
+      await openLoop(send, run.rate, Math.round(run.rate * run.seconds), (due, ms) => {
         latencies.push(ms);
         if (process.env['LOOKUP_TRACE']) trace.push([due - started, ms]);
       });
@@ -122,6 +144,7 @@ async function main(input: LookupLoadInput): Promise<void> {
     process.send?.(result);
   }
   await dispatcher.close();
+  await pool.end();
 }
 
 process.once('message', (input: LookupLoadInput) => {

@@ -309,6 +309,7 @@ async function main(): Promise<void> {
     // throughput (closed loop at saturation, where latency is mostly queueing).
     const runs: LookupRun[] = [
       ...LOOKUP_RATES.map((rate) => ({ kind: 'open' as const, rate, seconds: LOOKUP_SECONDS })),
+      ...LOOKUP_RATES.map((rate) => ({ kind: 'sql' as const, rate, seconds: LOOKUP_SECONDS })),
       { kind: 'closed', concurrency: LOOKUP_CONCURRENCY, requests: LOOKUPS },
     ];
     const loopDelay = monitorEventLoopDelay({ resolution: 5 });
@@ -322,7 +323,7 @@ async function main(): Promise<void> {
     });
     gcObserver.observe({ entryTypes: ['gc'] });
     loopDelay.enable();
-    const results = await runLookupLoad({ url, apiKey: API_KEY, profiles: PROFILES, warmup: 500, runs });
+    const results = await runLookupLoad({ url, apiKey: API_KEY, databaseUrl: infra.databaseUrl, schema, profiles: PROFILES, warmup: 500, runs });
     loopDelay.disable();
     gcObserver.disconnect();
     console.log(
@@ -334,7 +335,9 @@ async function main(): Promise<void> {
       const what =
         r.run.kind === 'open'
           ? `open loop at ${r.run.rate}/s offered (latency at a stated load)`
-          : `closed loop, ${r.run.concurrency} concurrent clients (max throughput, saturated)`;
+          : r.run.kind === 'sql'
+            ? `the lookup statement straight to Postgres, no service, open loop at ${r.run.rate}/s`
+            : `closed loop, ${r.run.concurrency} concurrent clients (max throughput, saturated)`;
       console.log(
         `lookups, separate client process, ${what}: ${r.requests} in ${r.seconds.toFixed(1)} s = ${Math.round(r.requests / r.seconds)} lookups/s; ` +
           `p50 ${r.p50.toFixed(2)} ms, p90 ${r.p90.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, max ${r.max.toFixed(2)} ms, ${r.nonOk} non-200`,
@@ -342,7 +345,7 @@ async function main(): Promise<void> {
     }
     await app.close();
     const open = Object.fromEntries(
-      results.filter((r) => r.run.kind === 'open').map((r) => [`openLoop${(r.run as { rate: number }).rate}P99Ms`, r.p99]),
+      results.filter((r) => r.run.kind !== 'closed').map((r) => [`${r.run.kind === 'sql' ? 'sqlOnly' : 'openLoop'}${(r.run as { rate: number }).rate}P99Ms`, r.p99]),
     );
     const closed = results.find((r) => r.run.kind === 'closed');
     console.log(

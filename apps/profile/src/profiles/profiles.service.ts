@@ -22,6 +22,9 @@ const MATERIALIZED_JSON = `json_build_object(
   'flags', p.flags, 'eventCount', p.event_count,
   'updatedAt', to_char(p.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text AS body`;
 
+/** The default policy's lookup by identity: one row, the profile as JSON text. */
+export const PROFILE_BY_IDENTITY_SQL = `SELECT ${MATERIALIZED_JSON} FROM identities i JOIN profiles p ON p.profile_id = i.profile_id WHERE i.namespace = $1 AND i.id = $2`;
+
 export interface ExportOptions {
   cursor: string;
   limit: number;
@@ -52,7 +55,7 @@ export class ProfilesService {
     if (!policy || policy.isDefault) {
       const { rows } = await this.db.prepared<{ body: string }>(
         'profile-by-identity',
-        `SELECT ${MATERIALIZED_JSON} FROM identities i JOIN profiles p ON p.profile_id = i.profile_id WHERE i.namespace = $1 AND i.id = $2`,
+        PROFILE_BY_IDENTITY_SQL,
         [namespace, id],
       );
       if (!rows.length) throw identityNotFound(namespace, id);
