@@ -15,14 +15,16 @@
 //
 // Raw kafkajs is produced twice: with the library's delivery guarantees (idempotent, acks=all, one request in flight),
 // the baseline of the ratios, and with kafkajs's defaults (acks=all, not idempotent, requests pipelined). Both use
-// kafkajs's DefaultPartitioner (murmur2 on emulated 64-bit longs); the library uses its own 32-bit murmur2.
+// kafkajs's DefaultPartitioner (murmur2 on emulated 64-bit longs, several µs per message); the library uses its own
+// 32-bit murmur2 (same partitions). A third raw run, same guarantees with the library's partitioner, isolates what
+// the serde and the wrapper cost.
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { Type } from 'avsc';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { benchInfra, uniqueName } from '@weft/testing';
-import { MessagingClient, type OutboundMessage, type TopicContract } from '../src';
+import { fastDefaultPartitioner, MessagingClient, type OutboundMessage, type TopicContract } from '../src';
 
 const N = Number(process.env['BENCH_EVENTS'] ?? 200_000);
 const CHUNK = 1_000;
@@ -227,6 +229,7 @@ async function benchRaw(brokers: string[], payloads: Buffer[], data: TestData) {
   const kafka = new Kafka({ clientId: 'bench-raw', brokers, logLevel: logLevel.NOTHING });
   const topic = uniqueName('bench.raw');
   const defaultsTopic = uniqueName('bench.raw-defaults');
+  const fastPartitionerTopic = uniqueName('bench.raw-fast-partitioner');
   const warmupTopic = uniqueName('bench.raw-warmup');
   const admin = kafka.admin();
   await admin.connect();
@@ -235,6 +238,7 @@ async function benchRaw(brokers: string[], payloads: Buffer[], data: TestData) {
     topics: [
       { topic, numPartitions: 3 },
       { topic: defaultsTopic, numPartitions: 3 },
+      { topic: fastPartitionerTopic, numPartitions: 3 },
       { topic: warmupTopic, numPartitions: 3 },
     ],
   });
@@ -249,7 +253,7 @@ async function benchRaw(brokers: string[], payloads: Buffer[], data: TestData) {
     await producer.connect();
     await run(warmupTopic, WARMUP);
     const t0 = performance.now();
-    await profiled(`raw-produce-${target === topic ? 'same' : 'defaults'}`, () => run(target, N));
+    await profiled(`raw-produce-${target === topic ? 'same' : target === defaultsTopic ? 'defaults' : 'fast-partitioner'}`, () => run(target, N));
     const ms = performance.now() - t0;
     await producer.disconnect();
     return rate(N, ms);
@@ -260,6 +264,11 @@ async function benchRaw(brokers: string[], payloads: Buffer[], data: TestData) {
     { acks: -1 },
   );
   const produceDefaults = await produce(kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner }), defaultsTopic, {});
+  const produceFastPartitioner = await produce(
+    kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: fastDefaultPartitioner }),
+    fastPartitionerTopic,
+    { acks: -1 },
+  );
 
   let consumed = 0;
   let done!: () => void;
@@ -280,7 +289,7 @@ async function benchRaw(brokers: string[], payloads: Buffer[], data: TestData) {
   });
   const consumeMs = performance.now() - first;
   await consumer.disconnect();
-  return { produce: produceSame, produceDefaults, consume: rate(N, consumeMs) };
+  return { produce: produceSame, produceDefaults, produceFastPartitioner, consume: rate(N, consumeMs) };
 }
 
 const us = (perSecond: number) => (1e6 / perSecond).toFixed(2);
@@ -302,6 +311,7 @@ async function main(): Promise<void> {
     );
     console.log(`raw kafkajs, same guarantees (idempotent, acks=all)   produce ${n(raw.produce)} ev/s   consume ${n(raw.consume)} ev/s`);
     console.log(`raw kafkajs, kafkajs defaults (not idempotent)        produce ${n(raw.produceDefaults)} ev/s`);
+    console.log(`raw kafkajs, same guarantees + library's partitioner  produce ${n(raw.produceFastPartitioner)} ev/s`);
     console.log(`weft library (Avro encode/decode, commits)            produce ${n(weft.produce)} ev/s   consume ${n(weft.consume)} ev/s`);
     console.log(`weft library, events built inside the timed loop      produce ${n(weft.produceOldStyle)} ev/s   (the earlier method)`);
     const cycle = (produce: number, consume: number) => 1 / (1 / produce + 1 / consume);
@@ -312,6 +322,10 @@ async function main(): Promise<void> {
     console.log(
       `ratio weft/raw kafkajs defaults: produce ${(weft.produce / raw.produceDefaults).toFixed(2)}   ` +
         `(earlier method: ${(weft.produceOldStyle / raw.produceDefaults).toFixed(2)})`,
+    );
+    console.log(
+      `ratio weft/raw same guarantees + library's partitioner (serde and wrapper only): produce ` +
+        `${(weft.produce / raw.produceFastPartitioner).toFixed(2)}`,
     );
     console.log(
       `per event: consume raw ${us(raw.consume)} µs, weft ${us(weft.consume)} µs; ` +
