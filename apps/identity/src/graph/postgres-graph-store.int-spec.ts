@@ -48,6 +48,19 @@ describe(PostgresGraphStore.name, () => {
     });
   });
 
+  it('reads and links identities whose values hold quotes, backslashes, commas and braces', async () => {
+    const sut = db.store();
+    const config = aConfig();
+    const odd = [crm('a"b'), crm('c\\d,{e}'), email('"NULL"@x'), email(' \\" ')];
+    const linked = await sut.resolveBatch([{ at: at(0), identities: [odd[0], odd[2]] }, { at: at(0), identities: [odd[1], odd[3]] }], config);
+
+    const again = await sut.resolveBatch([{ at: at(5), identities: [odd[0], odd[2]] }, { at: at(5), identities: [odd[1], odd[3]] }], config);
+
+    expect(again.resolutions.map((r) => r.profileId)).toEqual(linked.resolutions.map((r) => r.profileId));
+    expect(new Set(linked.resolutions.map((r) => r.profileId)).size).toBe(2);
+    for (const identity of odd) expect((await sut.findByIdentity(identity))?.identities.map(identityKey)).toContain(identityKey(identity));
+  });
+
   it('resolves a single identity to its solo profile id, and reports it absorbed when it joins a graph', async () => {
     const sut = db.store();
     const config = aConfig();
